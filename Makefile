@@ -1,0 +1,47 @@
+# Two commands on a fresh machine: `make run` (the default tiny job) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+# Offline and quiet: nothing is fetched from a hub, nothing phones home.
+export HF_HUB_OFFLINE := 1
+export HF_DATASETS_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export KEDRO_DISABLE_TELEMETRY := true
+export MLFLOW_DISABLE_TELEMETRY := true
+export DO_NOT_TRACK := 1
+export TOKENIZERS_PARALLELISM := false
+export PYTHONWARNINGS := ignore
+
+.PHONY: install run test bench viz viz-build mlflow-ui clean
+
+$(BIN)/.installed: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[test]"
+	touch $@
+
+install: $(BIN)/.installed
+
+run: install            ## all five pipelines on the embedded default (CPU, minutes)
+	$(BIN)/kedro run
+
+test: install           ## the whole test suite
+	$(BIN)/python -m pytest -q
+
+bench: install          ## benchmarks -> data/08_reporting/benchmarks.json
+	$(BIN)/python -m xllm_kedro.bench
+
+viz: install            ## lineage in the browser at http://127.0.0.1:4141
+	$(BIN)/kedro viz run --host 127.0.0.1 --no-browser
+
+viz-build: install      ## static lineage site in build/
+	$(BIN)/kedro viz build
+
+mlflow-ui: install      ## compare runs at http://127.0.0.1:5000
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1 --port 5000
+
+clean:                  ## remove every generated output (raw data and config stay)
+	find data/0[2-8]_* -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
+	rm -f mlflow.db

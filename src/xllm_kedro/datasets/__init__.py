@@ -1,0 +1,8 @@
+"""Catalog datasets for the formats this project reads and writes."""
+
+from .hf_model_dataset import HFModelDataset
+from .instruction_dataset import InstructionDataset
+from .jsonl_dataset import JsonLinesDataset
+from .parallel_corpus_dataset import ParallelCorpusDataset
+
+__all__ = ["HFModelDataset", "InstructionDataset", "JsonLinesDataset", "ParallelCorpusDataset"]

@@ -1,0 +1,92 @@
+"""Experiments as data: each is a named data mix, a model trained on it and the tasks it is scored on.
+
+The list comes from parameters (``experiments`` plus the generated ``sweep``), so adding a language,
+an ablation or a sweep point is a configuration change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .corpora import parse_source
+from .languages import check_languages
+
+TASKS = ("qa", "translation")
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    sources: tuple[str, ...]  # e.g. alpaca_en, alpaca_zh, translation_en_zh:500
+    eval_languages: tuple[str, ...]
+    tasks: tuple[str, ...] = TASKS
+    sweep_language: str | None = None
+    translation_size: int | None = None
+
+    def source_names(self) -> list[str]:
+        return sorted({parse_source(s)[0] for s in self.sources})
+
+
+def source_dataset(source: str) -> str:
+    """The catalog dataset that holds a mix source: ``alpaca_<l>`` or ``translation_en_<l>``."""
+    kind, _, rest = source.partition("_")
+    if kind == "alpaca" and rest:
+        return f"{rest}.alpaca_instructions"
+    if kind == "translation" and rest.startswith("en_"):
+        return f"{rest[3:]}.translation_instructions"
+    raise ValueError(f"unknown mix source {source!r}: expected alpaca_<lang> or translation_en_<lang>")
+
+
+def sweep_experiment_name(lang: str, size: int) -> str:
+    return f"sweep_{lang}_{size}"
+
+
+def _experiment(name: str, spec: Mapping, languages: list[str]) -> Experiment:
+    where = f"parameters experiments.{name}"
+    if not isinstance(spec, Mapping) or "sources" not in spec:
+        raise ValueError(f"{where}: needs a 'sources' list")
+    unknown = set(spec) - {"sources", "eval_languages", "tasks"}
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {sorted(unknown)}")
+    sources = tuple(spec["sources"])
+    for s in sources:
+        ds = source_dataset(parse_source(s)[0])
+        lang = ds.split(".")[0]
+        if lang != "en" and lang not in languages:
+            raise ValueError(f"{where}.sources: {s!r} needs language {lang!r}, which is not in parameters 'languages'")
+    evals = tuple(check_languages(list(spec.get("eval_languages", [])), where=f"{where}.eval_languages")) \
+        if spec.get("eval_languages") else ()
+    for lang in evals:
+        if lang not in languages:
+            raise ValueError(f"{where}.eval_languages: {lang!r} is not in parameters 'languages'")
+    tasks = tuple(spec.get("tasks", TASKS))
+    bad = set(tasks) - set(TASKS)
+    if bad:
+        raise ValueError(f"{where}.tasks: unknown task(s) {sorted(bad)}; known: {list(TASKS)}")
+    return Experiment(name, sources, evals, tasks)
+
+
+def load_experiments(params: Mapping) -> list[Experiment]:
+    """Declared experiments plus one per (language, size) of the scaling sweep, validated."""
+    languages = check_languages(list(params.get("languages") or []), where="parameters 'languages'")
+    exps = [_experiment(n, s, languages) for n, s in (params.get("experiments") or {}).items()]
+    sweep = params.get("sweep") or {}
+    if sweep:
+        sweep_langs = check_languages(list(sweep.get("languages", [])), where="parameters sweep.languages")
+        sizes = list(sweep.get("translation_sizes", []))
+        if len(sizes) < 3 or any(not isinstance(x, int) or x <= 0 for x in sizes):
+            raise ValueError("parameters sweep.translation_sizes: need at least 3 positive integers to fit a law")
+        for lang in sweep_langs:
+            if lang not in languages:
+                raise ValueError(f"parameters sweep.languages: {lang!r} is not in parameters 'languages'")
+            base = [s.format(lang=lang) for s in sweep.get("sources", ["alpaca_en", "alpaca_{lang}"])]
+            for size in sorted(sizes):
+                exps.append(Experiment(
+                    sweep_experiment_name(lang, size), tuple(base) + (f"translation_en_{lang}:{size}",),
+                    (lang,), ("translation",), sweep_language=lang, translation_size=size,
+                ))
+    names = [e.name for e in exps]
+    if len(set(names)) != len(names):
+        raise ValueError(f"experiment names repeat: {names}")
+    return exps

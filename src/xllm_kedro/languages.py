@@ -1,0 +1,48 @@
+"""Language metadata the library needs: English names (for prompts) and the expected script."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    name: str
+    script: str  # Unicode script the target side is expected to be written in
+
+
+LANGUAGES: dict[str, Language] = {
+    lang.code: lang
+    for lang in (
+        Language("en", "English", "Latin"),
+        Language("ar", "Arabic", "Arabic"),
+        Language("el", "Greek", "Greek"),
+        Language("hi", "Hindi", "Devanagari"),
+        Language("tr", "Turkish", "Latin"),
+        Language("vi", "Vietnamese", "Latin"),
+        Language("zh", "Chinese", "Han"),
+    )
+}
+
+
+def get_language(code: str, *, where: str = "languages") -> Language:
+    """Look a language up, failing with the offending key and the known codes."""
+    try:
+        return LANGUAGES[code]
+    except KeyError:
+        known = ", ".join(sorted(LANGUAGES))
+        raise ValueError(f"unknown language code {code!r} in {where}; known codes: {known}") from None
+
+
+def check_languages(codes: list[str], *, where: str = "languages") -> list[str]:
+    """Validate a list of target-language codes (English is the pivot, never a target)."""
+    if not codes:
+        raise ValueError(f"{where} is empty: name at least one target language")
+    for code in codes:
+        get_language(code, where=where)
+        if code == "en":
+            raise ValueError(f"{where} lists 'en': English is the source language, not a target")
+    if len(set(codes)) != len(codes):
+        raise ValueError(f"{where} repeats a language: {codes}")
+    return list(codes)

@@ -1,0 +1,55 @@
+"""Tiny LLaMA-architecture models for CPU runs: a byte-level BPE tokenizer trained locally and a
+LlamaForCausalLM built from a config. Nothing is downloaded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import torch
+from tokenizers import ByteLevelBPETokenizer
+from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+SPECIAL_TOKENS = {"bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>", "unk_token": "<unk>"}
+
+
+def train_tokenizer(texts: Iterable[str], vocab_size: int, min_frequency: int = 2) -> PreTrainedTokenizerFast:
+    """Train a byte-level BPE tokenizer (every string is encodable: unseen characters fall back to bytes)."""
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(
+        texts, vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=list(SPECIAL_TOKENS.values())
+    )
+    tok = PreTrainedTokenizerFast(tokenizer_object=bpe, **SPECIAL_TOKENS)
+    tok.padding_side = "right"
+    return tok
+
+
+def build_tiny_llama(tokenizer: PreTrainedTokenizerFast, *, seed: int, **config) -> LlamaForCausalLM:
+    """A randomly initialised LlamaForCausalLM whose vocabulary matches ``tokenizer``."""
+    torch.manual_seed(seed)
+    cfg = LlamaConfig(
+        vocab_size=len(tokenizer),
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        **config,
+    )
+    return LlamaForCausalLM(cfg)
+
+
+def save_model(model, tokenizer, directory: str | Path) -> None:
+    """Save weights (safetensors) and tokenizer side by side, as any Hugging Face model directory."""
+    model.save_pretrained(directory, safe_serialization=True)
+    tokenizer.save_pretrained(directory)
+
+
+def load_model(directory: str | Path, *, dtype: torch.dtype = torch.float32, trust_remote_code: bool = False):
+    """Load a causal LM and its tokenizer from a local directory (never from a hub)."""
+    tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True, trust_remote_code=trust_remote_code)
+    model = AutoModelForCausalLM.from_pretrained(
+        directory, dtype=dtype, local_files_only=True, trust_remote_code=trust_remote_code
+    )
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    model.eval()
+    return model, tokenizer

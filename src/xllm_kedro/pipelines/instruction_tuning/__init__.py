@@ -1,0 +1,5 @@
+"""The instruction_tuning pipeline."""
+
+from .pipeline import create_pipeline
+
+__all__ = ["create_pipeline"]

@@ -1,0 +1,102 @@
+"""Nodes of scaling_analysis: language similarity, observed points, fitted laws and their plot."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from ...eval_sets import text_lines  # noqa: E402
+from ...modelling import load_model  # noqa: E402
+from ...representations import language_similarity, pooled_hidden_states  # noqa: E402
+from ...scaling import ScalingLaw, fit_scaling_law  # noqa: E402
+from .._nodes import mlflow_metrics  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+
+def language_similarity_node(base_model: Path, scaling: dict, flores__en: str, **flores: str) -> dict[str, float]:
+    """gamma per language from the base model's representations of multi-way parallel sentences.
+
+    A language listed under ``scaling.gamma`` takes that value instead.
+    """
+    given = scaling.get("gamma") or {}
+    todo = [k.split("__")[1] for k in flores if k.split("__")[1] not in given]
+    gammas = {lang: float(v) for lang, v in given.items() if f"flores__{lang}" in flores}
+    if todo:
+        model, tokenizer = load_model(base_model)
+        layer = scaling["similarity_layer"]
+        en = pooled_hidden_states(model, tokenizer, text_lines(flores__en), desc="encode/en")[layer]
+        for lang in todo:
+            x = pooled_hidden_states(model, tokenizer, text_lines(flores[f"flores__{lang}"]), desc=f"encode/{lang}")[layer]
+            gammas[lang] = language_similarity(en, x, seed=scaling["seed"])
+    return dict(sorted(gammas.items()))
+
+
+def sweep_points_node(scaling: dict, runs: dict[str, tuple[str, int]], **metrics: dict) -> pd.DataFrame:
+    """(language, size, score) rows from the sweep experiments' translation metric.
+
+    Args:
+        runs: experiment name -> (language, translation-data size); ``metrics`` are keyed by experiment name.
+    """
+    metric = scaling["metric"]
+    rows = []
+    for exp, m in metrics.items():
+        lang, size = runs[exp]
+        key = f"translation.en-{lang}.{metric}"
+        if key not in m:
+            raise ValueError(f"metrics of {exp!r} have no {key!r} (parameters scaling.metric = {metric!r})")
+        score = float(m[key])
+        if 0 < score < 100:
+            rows.append({"language": lang, "size": size, "score": score})
+        else:  # an empty or copied output is a failed run, not a point on the curve
+            log.warning("sweep run %s scored %s=%.2f, outside (0, 100): left out of the fit", exp, metric, score)
+    return pd.DataFrame(rows, columns=["language", "size", "score"]).sort_values(["language", "size"]).reset_index(drop=True)
+
+
+def fit_laws_node(points: pd.DataFrame, gammas: dict[str, float], scaling: dict) -> tuple[dict, dict]:
+    """Fit S(X) = 100 - alpha (gamma X)^beta per language.
+
+    Returns:
+        Laws as JSON-ready dicts, and their parameters for MLflow.
+    """
+    missing = {"language", "size", "score"} - set(points.columns)
+    if missing:
+        raise ValueError(f"scaling points lack column(s) {sorted(missing)}")
+    laws, metrics = {}, {}
+    for lang, group in points.groupby("language"):
+        if lang not in gammas:
+            raise ValueError(f"no language similarity (gamma) for {lang!r}: add it to parameters scaling.gamma")
+        law = fit_scaling_law(group["size"].to_numpy(), group["score"].to_numpy(), gammas[lang], **scaling["fit"])
+        laws[lang] = law.to_dict()
+        metrics.update({f"scaling.{lang}.{k}": getattr(law, k) for k in ("alpha", "beta", "gamma", "r2")})
+    return laws, mlflow_metrics({k: v for k, v in metrics.items() if np.isfinite(v)})
+
+
+def plot_laws_node(points: pd.DataFrame, laws: dict) -> plt.Figure:
+    """Figure 3 of the paper: observed points and the fitted curve per language, with the interval band."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for i, (lang, group) in enumerate(points.groupby("language")):
+        law = ScalingLaw.from_dict(laws[lang])
+        color = f"C{i}"
+        xs = np.geomspace(group["size"].min() / 2, group["size"].max() * 2, 200)
+        ax.scatter(group["size"], group["score"], color=color, label=f"{lang} observed")
+        ax.plot(xs, law.predict(xs), color=color, label=f"{lang}: a={law.alpha:.3g}, b={law.beta:.3g}, g={law.gamma:.3g}")
+        if law.ci:
+            band = np.array([
+                ScalingLaw(a, b, law.gamma).predict(xs) for a in law.ci["alpha"] for b in law.ci["beta"]
+            ])
+            ax.fill_between(xs, band.min(axis=0), band.max(axis=0), color=color, alpha=0.15)
+    ax.set_xscale("log")
+    ax.set_xlabel("translation instructions (X)")
+    ax.set_ylabel("score S(X)")
+    ax.set_title("S(X) = 100 - alpha (gamma X)^beta")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig

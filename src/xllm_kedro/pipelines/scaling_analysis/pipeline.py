@@ -1,0 +1,38 @@
+"""scaling_analysis: points from the sweep (or a user's file) -> gamma -> fitted laws -> plot."""
+
+from __future__ import annotations
+
+from kedro.pipeline import Pipeline
+
+from ...project_parameters import project_parameters
+from .._nodes import bound, experiments, ns_node
+from .nodes import fit_laws_node, language_similarity_node, plot_laws_node, sweep_points_node
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    params = project_parameters()
+    scaling = params["scaling"]
+    sweep = [e for e in experiments() if e.sweep_language]
+    if scaling["points_source"] == "sweep":
+        if not sweep:
+            raise ValueError("parameters scaling.points_source is 'sweep' but parameters 'sweep' declares no runs")
+        languages = sorted({e.sweep_language for e in sweep})
+        runs = {e.name: (e.sweep_language, e.translation_size) for e in sweep}
+        nodes = [ns_node("scaling", bound(sweep_points_node, runs=runs),
+                         {"scaling": "params:scaling", **{e.name: f"{e.name}.metrics" for e in sweep}},
+                         "scaling_points", "sweep_points_node")]
+        points = "scaling_points"
+    elif scaling["points_source"] == "user":
+        languages, nodes, points = list(scaling["languages"]), [], "user_scaling_points"
+    else:
+        raise ValueError(f"parameters scaling.points_source must be 'sweep' or 'user', got {scaling['points_source']!r}")
+    nodes += [
+        ns_node("scaling", language_similarity_node,
+                {"base_model": "base_model", "scaling": "params:scaling", "flores__en": "en.flores_raw",
+                 **{f"flores__{lang}": f"{lang}.flores_raw" for lang in languages}},
+                "language_similarity", "language_similarity_node"),
+        ns_node("scaling", fit_laws_node, [points, "language_similarity", "params:scaling"],
+                ["scaling_laws", "scaling_metrics"], "fit_laws_node"),
+        ns_node("scaling", plot_laws_node, [points, "scaling_laws"], "scaling_law_plot", "plot_laws_node"),
+    ]
+    return Pipeline(nodes, tags="scaling_analysis")

@@ -1,0 +1,60 @@
+"""Sentence representations from every layer of a causal LM, and the language similarity gamma."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from tqdm.auto import tqdm
+
+
+@torch.inference_mode()
+def pooled_hidden_states(model, tokenizer, sentences: Sequence[str], *, batch_size: int = 16,
+                         desc: str = "encode") -> torch.Tensor:
+    """Masked mean of each layer's hidden states: shape (layers + 1, sentences, hidden).
+
+    BOS and padding are excluded and the sum is divided by the real token count, so a sentence gets
+    the same vector alone as in a padded batch.
+    """
+    device = next(model.parameters()).device
+    chunks = []
+    for start in tqdm(range(0, len(sentences), batch_size), desc=desc, unit="batch", leave=False):
+        batch = [[tokenizer.bos_token_id] + tokenizer(s, add_special_tokens=False)["input_ids"]
+                 for s in sentences[start:start + batch_size]]
+        width = max(len(b) for b in batch)
+        ids = torch.full((len(batch), width), tokenizer.pad_token_id, dtype=torch.long)
+        attn = torch.zeros((len(batch), width), dtype=torch.long)
+        for row, b in enumerate(batch):
+            ids[row, :len(b)] = torch.tensor(b)
+            attn[row, :len(b)] = 1
+        out = model(input_ids=ids.to(device), attention_mask=attn.to(device), output_hidden_states=True)
+        keep = attn.clone()
+        keep[:, 0] = 0  # BOS
+        keep = keep.to(device).unsqueeze(-1).float()
+        states = torch.stack(out.hidden_states)  # (layers + 1, batch, width, hidden)
+        summed = (states.float() * keep).sum(dim=2)
+        chunks.append(summed / keep.sum(dim=1).clamp(min=1.0))
+    return torch.cat(chunks, dim=1).cpu()
+
+
+def mean_parallel_cosine(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Mean cosine similarity of row i of ``a`` with row i of ``b``."""
+    return torch.nn.functional.cosine_similarity(a, b, dim=-1).mean().item()
+
+
+def language_similarity(en: torch.Tensor, x: torch.Tensor, *, seed: int = 0, eps: float = 1e-3) -> float:
+    """gamma in (0, 1): how much closer parallel sentences are than shuffled pairs.
+
+    (cos(parallel) - cos(shuffled)) / (1 - cos(shuffled)), clipped into [eps, 1 - eps]; 1 means the
+    model maps translations to the same point, 0 that it cannot tell a translation from any sentence.
+    """
+    if en.shape != x.shape or en.shape[0] < 2:
+        raise ValueError(f"need two equal sets of at least 2 sentence vectors, got {tuple(en.shape)} and {tuple(x.shape)}")
+    gen = torch.Generator().manual_seed(seed)
+    perm = torch.randperm(en.shape[0], generator=gen)
+    while en.shape[0] > 1 and torch.any(perm == torch.arange(en.shape[0])):
+        perm = torch.randperm(en.shape[0], generator=gen)
+    parallel = mean_parallel_cosine(en, x)
+    shuffled = mean_parallel_cosine(en, x[perm])
+    gamma = (parallel - shuffled) / max(1.0 - shuffled, 1e-9)
+    return float(min(max(gamma, eps), 1.0 - eps))

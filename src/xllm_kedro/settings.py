@@ -1,0 +1,13 @@
+"""Project settings (see https://docs.kedro.org/en/stable/kedro_project_setup/settings.html)."""
+
+from kedro.config import OmegaConfigLoader
+
+from xllm_kedro.hooks import ProjectParametersHook
+
+HOOKS = (ProjectParametersHook(),)
+CONFIG_LOADER_CLASS = OmegaConfigLoader
+CONFIG_LOADER_ARGS = {
+    "base_env": "base",
+    "default_run_env": "local",
+    "config_patterns": {"mlflow": ["mlflow*", "mlflow*/**"]},
+}

@@ -1,0 +1,1 @@
+"""Supervised instruction tuning: example encoding, the accelerate entry point and its launcher."""

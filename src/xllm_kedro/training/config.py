@@ -1,0 +1,55 @@
+"""The typed job config: the only thing that crosses the boundary between a Kedro node and the job."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+
+@dataclass
+class TrainConfig:
+    base_model_dir: str
+    train_file: str
+    output_dir: str
+    learning_rate: float = 2e-5
+    lr_scheduler: str = "cosine"
+    warmup_ratio: float = 0.03
+    num_epochs: float = 3.0
+    weight_decay: float = 0.0
+    global_batch_size: int = 128
+    per_device_batch_size: int = 4
+    max_length: int = 512
+    max_steps: int = 0  # 0: derive from epochs
+    seed: int = 42
+    log_every: int = 1
+
+    @classmethod
+    def from_dict(cls, values: dict, *, where: str = "training parameters") -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"{where}: unknown key(s) {unknown}; known: {sorted(known)}")
+        cfg = cls(**values)
+        if cfg.global_batch_size < 1 or cfg.per_device_batch_size < 1:
+            raise ValueError(f"{where}: batch sizes must be positive")
+        if cfg.lr_scheduler not in {"cosine", "linear", "constant"}:
+            raise ValueError(f"{where}: lr_scheduler must be cosine, linear or constant, got {cfg.lr_scheduler!r}")
+        return cfg
+
+    def accumulation_steps(self, world_size: int) -> int:
+        """Micro-batches per optimiser step so that per-device x accumulation x world = global batch."""
+        per_step = self.per_device_batch_size * world_size
+        if self.global_batch_size % per_step:
+            raise ValueError(
+                f"global_batch_size {self.global_batch_size} is not a multiple of per_device_batch_size "
+                f"{self.per_device_batch_size} x {world_size} processes"
+            )
+        return self.global_batch_size // per_step
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> "TrainConfig":
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")), where=str(path))

@@ -1,0 +1,63 @@
+"""Run the SFT entry point under ``accelerate launch`` in a child process, tracked by an MLflow child run."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from collections import deque
+from pathlib import Path
+
+import mlflow
+
+from .config import TrainConfig
+
+log = logging.getLogger(__name__)
+ENTRY_POINT = "xllm_kedro.training.sft"
+
+
+class TrainingJobError(RuntimeError):
+    """The launched job exited non-zero; the message carries its exit code and last log lines."""
+
+
+def launch_command(accelerate_config: str | Path, job_config: str | Path) -> list[str]:
+    """The exact command a user could also run by hand on a GPU machine."""
+    accelerate = Path(sys.executable).with_name("accelerate")
+    return [str(accelerate), "launch", "--config_file", str(accelerate_config), "-m", ENTRY_POINT,
+            "--config", str(job_config)]
+
+
+def run_job(cmd: list[str], env: dict[str, str], *, tail_lines: int = 40) -> None:
+    """Stream the job's output into the log; raise TrainingJobError with the tail if it fails."""
+    tail: deque[str] = deque(maxlen=tail_lines)
+    with subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            line = line.rstrip()
+            tail.append(line)
+            log.info("[train] %s", line)
+        rc = proc.wait()
+    if rc != 0:
+        raise TrainingJobError(f"training job exited with code {rc}: {' '.join(cmd)}\n" + "\n".join(tail))
+
+
+def train_with_accelerate(cfg: TrainConfig, accelerate_config: str | Path, workdir: str | Path, run_name: str,
+                          extra_env: dict[str, str] | None = None) -> Path:
+    """Write the job config, launch the job in an MLflow child run and return the model directory.
+
+    The child run is nested under whatever run is active (kedro-mlflow's); it ends FAILED if the job fails.
+    """
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    job_config = workdir / "job.json"
+    cfg.save(job_config)
+    accelerate_config = Path(accelerate_config)
+    if not accelerate_config.exists():
+        raise FileNotFoundError(f"accelerate config not found: {accelerate_config}")
+    env = {**os.environ, **(extra_env or {})}
+    with mlflow.start_run(run_name=run_name, nested=mlflow.active_run() is not None) as run:
+        mlflow.set_tags({"checkpoint_dir": str(Path(cfg.output_dir).resolve()), "accelerate_config": str(accelerate_config)})
+        env.update(MLFLOW_RUN_ID=run.info.run_id, MLFLOW_TRACKING_URI=mlflow.get_tracking_uri())
+        run_job(launch_command(accelerate_config, job_config), env)
+    return Path(cfg.output_dir)

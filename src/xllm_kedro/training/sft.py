@@ -1,0 +1,146 @@
+"""Supervised fine-tuning entry point, run by ``accelerate launch``.
+
+    accelerate launch --config_file conf/base/accelerate/cpu_1proc.yaml \
+        -m xllm_kedro.training.sft --config job.json
+
+Reads a TrainConfig JSON, trains on an Alpaca-format JSONL mix with the loss on the response only,
+logs to the MLflow run named by MLFLOW_RUN_ID (rank 0 only) and saves a Hugging Face model directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import time
+from pathlib import Path
+
+import torch
+from accelerate import Accelerator, PartialState
+from accelerate.utils import set_seed
+from transformers import get_scheduler
+
+from ..io import iter_jsonl, write_json
+from ..modelling import load_model
+from .config import TrainConfig
+from .examples import collate, encode_all, length_grouped_batches
+
+
+class _MlflowLogger:
+    """Logs metrics to an existing MLflow run from the main process; a no-op without MLFLOW_RUN_ID."""
+
+    def __init__(self, enabled: bool):
+        self.run_id = os.environ.get("MLFLOW_RUN_ID") if enabled else None
+        if self.run_id:
+            from mlflow.tracking import MlflowClient
+
+            self.client = MlflowClient()
+
+    def log(self, metrics: dict[str, float], step: int) -> None:
+        if self.run_id:
+            ts = int(time.time() * 1000)
+            for key, value in metrics.items():
+                self.client.log_metric(self.run_id, key, float(value), timestamp=ts, step=step)
+
+
+def train(cfg: TrainConfig) -> dict:
+    accum = cfg.accumulation_steps(PartialState().num_processes)
+    accelerator = Accelerator(gradient_accumulation_steps=accum)
+    set_seed(cfg.seed)
+    model, tokenizer = load_model(cfg.base_model_dir)
+    model.train()
+
+    with accelerator.main_process_first():
+        records = list(iter_jsonl(cfg.train_file))
+        examples, report = encode_all(tokenizer, records, cfg.max_length)
+    if not examples:
+        raise ValueError(f"{cfg.train_file}: no trainable example (read {len(records)} records)")
+
+    micro_per_epoch = math.ceil(len(examples) / cfg.per_device_batch_size)
+    steps_per_epoch = max(1, math.ceil(micro_per_epoch / (accum * accelerator.num_processes)))
+    total_steps = cfg.max_steps or max(1, math.ceil(steps_per_epoch * cfg.num_epochs))
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        (no_decay if p.ndim < 2 or "norm" in name else decay).append(p)
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=cfg.learning_rate,
+    )
+    scheduler = get_scheduler(
+        cfg.lr_scheduler, optimizer, num_warmup_steps=int(cfg.warmup_ratio * total_steps), num_training_steps=total_steps
+    )
+    # The scheduler stays unprepared: it counts optimiser steps of the global batch, stepped once each.
+    model, optimizer = accelerator.prepare(model, optimizer)
+    logger = _MlflowLogger(accelerator.is_main_process)
+
+    step, epoch, tokens, start = 0, 0, 0, time.perf_counter()
+    last_loss = float("nan")
+    while step < total_steps:
+        batches = length_grouped_batches(examples, cfg.per_device_batch_size, seed=cfg.seed, epoch=epoch)
+        usable = len(batches) - len(batches) % accelerator.num_processes or len(batches)
+        mine = batches[:usable][accelerator.process_index::accelerator.num_processes]  # equal count per rank
+        window_loss, window_micro = 0.0, 0
+        for batch_idx in mine:
+            batch = {k: v.to(accelerator.device) for k, v in collate([examples[i] for i in batch_idx], tokenizer.pad_token_id).items()}
+            with accelerator.accumulate(model):
+                loss = model(**batch).loss
+                accelerator.backward(loss)
+                grad_norm = accelerator.clip_grad_norm_(model.parameters(), 1.0) if accelerator.sync_gradients else None
+                optimizer.step()
+                if accelerator.sync_gradients:
+                    scheduler.step()
+                optimizer.zero_grad()
+            tokens += int((batch["labels"] != -100).sum())
+            window_loss += loss.item()
+            window_micro += 1
+            if accelerator.sync_gradients:
+                step += 1
+                last_loss = accelerator.reduce(torch.tensor(window_loss / window_micro, device=accelerator.device), "mean").item()
+                window_loss, window_micro = 0.0, 0
+                if step % cfg.log_every == 0 or step == total_steps:
+                    elapsed = time.perf_counter() - start
+                    metrics = {
+                        "train_loss": last_loss,
+                        "learning_rate": scheduler.get_last_lr()[0],
+                        "grad_norm": float(grad_norm) if grad_norm is not None else float("nan"),
+                        "tokens_per_second": tokens * accelerator.num_processes / max(elapsed, 1e-9),
+                    }
+                    logger.log(metrics, step)
+                    accelerator.print(f"step {step}/{total_steps} loss {last_loss:.4f} lr {metrics['learning_rate']:.2e}")
+                if step >= total_steps:
+                    break
+        epoch += 1
+
+    accelerator.wait_for_everyone()
+    summary = {
+        "steps": step,
+        "epochs_seen": epoch,
+        "final_train_loss": last_loss,
+        "train_examples": len(examples),
+        "prompt_truncated": report.prompt_truncated,
+        "dropped_no_room_for_response": report.dropped_no_room_for_response,
+        "gradient_accumulation_steps": accum,
+        "world_size": accelerator.num_processes,
+        "train_seconds": time.perf_counter() - start,
+    }
+    if accelerator.is_main_process:
+        out = Path(cfg.output_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        accelerator.unwrap_model(model).save_pretrained(out, safe_serialization=True)
+        tokenizer.save_pretrained(out)
+        write_json(out / "train_summary.json", summary)
+    accelerator.end_training()
+    return summary
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", required=True, help="TrainConfig JSON written by the instruction_tuning node")
+    args = parser.parse_args(argv)
+    summary = train(TrainConfig.load(args.config))
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
