@@ -106,10 +106,14 @@ def script_share(text: str, script: str) -> float:
     return hits / len(letters)
 
 
-def _byte_ratio(a: str, b: str) -> float:
-    """Length ratio in UTF-8 bytes, which is fairer across scripts than characters (a Han character
-    carries about as much as three Latin letters, and takes three bytes)."""
-    la, lb = len(a.encode("utf-8")), len(b.encode("utf-8"))
+def _weighted_len(text: str) -> int:
+    """Length in characters, a Han character counting as three: a Han character carries about as much
+    as three Latin letters (FLORES/NTREX medians: zh/en 0.34 in characters, about 1 with this weight)."""
+    return sum(3 if "\u4e00" <= ch <= "\u9fff" else 1 for ch in text)
+
+
+def _length_ratio(a: str, b: str) -> float:
+    la, lb = _weighted_len(a), _weighted_len(b)
     return max(la, lb) / min(la, lb)
 
 
@@ -153,7 +157,7 @@ def clean_pairs(
             rule = "empty"
         elif max(len(src), len(tgt)) > rules.max_chars:
             rule = "too_long"
-        elif _byte_ratio(src, tgt) > rules.max_length_ratio:
+        elif _length_ratio(src, tgt) > rules.max_length_ratio:
             rule = "length_ratio"
         elif src == tgt:
             rule = "same_as_source"

@@ -16,3 +16,21 @@ class ProjectParametersHook:
 
         if set_active_config_loader(context.config_loader, context.env):
             pipelines.configure("xllm_kedro.pipeline_registry")
+
+
+class InputsExistHook:
+    """Fails a run before its first node if any input it needs is missing, naming dataset and path.
+
+    Without it, a missing file of a late stage would surface only after hours of training.
+    """
+
+    @hook_impl
+    def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        missing = []
+        for name in sorted(pipeline.inputs()):
+            if name.startswith("params:") or name == "parameters":
+                continue
+            if not catalog.exists(name):
+                missing.append(f"  {name}: {catalog.get(name)}")
+        if missing:
+            raise FileNotFoundError("input(s) of this run do not exist:\n" + "\n".join(missing))

@@ -2,9 +2,9 @@
 
 from kedro.config import OmegaConfigLoader
 
-from xllm_kedro.hooks import ProjectParametersHook
+from xllm_kedro.hooks import InputsExistHook, ProjectParametersHook
 
-HOOKS = (ProjectParametersHook(),)
+HOOKS = (ProjectParametersHook(), InputsExistHook())
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",

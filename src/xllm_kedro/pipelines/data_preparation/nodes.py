@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import pandas as pd
 
 from ...corpora import CleaningReport, CleaningRules, ParallelCorpus, build_mix, clean_instructions, clean_pairs
 from ...corpora import translation_instructions
+from ...eval_sets import squad_examples
 from .._nodes import mlflow_metrics
 
 
@@ -50,6 +53,11 @@ def data_statistics_node(**reports: dict) -> tuple[pd.DataFrame, dict]:
     table = pd.DataFrame(sorted(rows.values(), key=lambda r: r["language"])).fillna(0)
     metrics = {f"data.{r['language']}.{k}": v for r in table.to_dict("records") for k, v in r.items() if k != "language"}
     return table, mlflow_metrics(metrics)
+
+
+def prepare_qa_node(document: dict, lang: str) -> list[dict]:
+    """Check and flatten a SQuAD-format QA set early, so a broken file stops the run before training."""
+    return [asdict(e) for e in squad_examples(document, where=f"QA set {lang}.qa_raw")]
 
 
 def build_mix_node(mixing: dict, sources: list[str], **datasets: list[dict]) -> list[dict]:

@@ -9,12 +9,17 @@ from ...languages import check_languages
 from ...project_parameters import project_parameters
 from .._nodes import bound, experiments, ns_node
 from .nodes import (build_mix_node, build_translation_instructions_node, clean_parallel_node,
-                    data_statistics_node, prepare_alpaca_node)
+                    data_statistics_node, prepare_alpaca_node, prepare_qa_node)
 
 
 def _alpaca(lang: str) -> list:
     return [ns_node(lang, prepare_alpaca_node, f"{lang}.alpaca_raw",
                     [f"{lang}.alpaca_instructions", f"{lang}.alpaca_report"], "prepare_alpaca_node")]
+
+
+def _qa(lang: str) -> list:
+    return [ns_node(lang, bound(prepare_qa_node, lang=lang), f"{lang}.qa_raw", f"{lang}.qa_examples",
+                    "prepare_qa_node")]
 
 
 def _translation(lang: str) -> list:
@@ -33,7 +38,7 @@ def create_pipeline(**kwargs) -> Pipeline:
     nodes = _alpaca("en")
     reports = {"en__alpaca": "en.alpaca_report"}
     for lang in languages:
-        nodes += _alpaca(lang) + _translation(lang)
+        nodes += _alpaca(lang) + _translation(lang) + _qa(lang)
         reports.update({f"{lang}__alpaca": f"{lang}.alpaca_report", f"{lang}__parallel": f"{lang}.cleaning_report"})
     nodes.append(ns_node(None, data_statistics_node, reports, ["data_statistics", "data_statistics_metrics"],
                          "data_statistics_node"))

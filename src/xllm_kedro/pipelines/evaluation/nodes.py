@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from ...eval_sets import squad_examples, text_lines
+from ...eval_sets import QAExample, text_lines
 from ...evaluate import evaluate_qa, evaluate_translation
 from ...modelling import load_model
 from .._nodes import mlflow_metrics
@@ -18,7 +18,7 @@ def evaluate_model_node(model_dir: Path, evaluation: dict, experiment: str, task
     """Generate greedily on every (task, language) of the experiment and score the outputs.
 
     Args:
-        eval_data: ``qa__<lang>`` SQuAD documents and ``flores__<lang>`` sentence files (en included).
+        eval_data: ``qa__<lang>`` QA examples and ``flores__<lang>`` sentence files (en included).
 
     Returns:
         All predictions, and metrics keyed ``<task>.<lang>.<metric>``.
@@ -30,7 +30,7 @@ def evaluate_model_node(model_dir: Path, evaluation: dict, experiment: str, task
     records, metrics = [], {}
     for lang in languages:
         if "qa" in tasks:
-            examples = squad_examples(eval_data[f"qa__{lang}"], where=f"qa set of {lang!r}")[:limit]
+            examples = [QAExample(**e) for e in eval_data[f"qa__{lang}"]][:limit]
             recs, scores = evaluate_qa(model, tokenizer, examples, lang, normalizer=evaluation["qa_normalizer"], **gen)
             records += recs
             metrics.update({f"qa.{lang}.{k}": v for k, v in scores.items()})

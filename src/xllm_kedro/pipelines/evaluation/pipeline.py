@@ -16,7 +16,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         inputs = {"model_dir": f"{exp.name}.model", "evaluation": "params:evaluation"}
         for lang in exp.eval_languages:
             if "qa" in exp.tasks:
-                inputs[f"qa__{lang}"] = f"{lang}.qa_raw"
+                inputs[f"qa__{lang}"] = f"{lang}.qa_examples"
             if "translation" in exp.tasks:
                 inputs[f"flores__{lang}"] = f"{lang}.flores_raw"
                 inputs["flores__en"] = "en.flores_raw"

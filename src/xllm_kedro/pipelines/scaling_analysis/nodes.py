@@ -70,9 +70,16 @@ def fit_laws_node(points: pd.DataFrame, gammas: dict[str, float], scaling: dict)
     if missing:
         raise ValueError(f"scaling points lack column(s) {sorted(missing)}")
     laws, metrics = {}, {}
-    for lang, group in points.groupby("language"):
-        if lang not in gammas:
-            raise ValueError(f"no language similarity (gamma) for {lang!r}: add it to parameters scaling.gamma")
+    unknown = sorted(set(points["language"]) - set(gammas))
+    if unknown:
+        raise ValueError(f"no language similarity (gamma) for {unknown}: add it to parameters scaling.gamma")
+    for lang in gammas:
+        group = points[points["language"] == lang]
+        if len(group) < 3:
+            raise ValueError(
+                f"language {lang!r} has {len(group)} usable (size, score) point(s); the fit needs 3. "
+                "Check the sweep's predictions, or add sizes to parameters sweep.translation_sizes"
+            )
         law = fit_scaling_law(group["size"].to_numpy(), group["score"].to_numpy(), gammas[lang], **scaling["fit"])
         laws[lang] = law.to_dict()
         metrics.update({f"scaling.{lang}.{k}": getattr(law, k) for k in ("alpha", "beta", "gamma", "r2")})

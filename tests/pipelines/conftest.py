@@ -1,0 +1,55 @@
+"""Pipelines are generated from parameters: these fixtures point the generator at a test's own."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+from kedro.io import DataCatalog, MemoryDataset
+
+from xllm_kedro import project_parameters as pp
+
+from ..conftest import PROJECT_ROOT
+
+
+def base_parameters() -> dict:
+    params = {}
+    for path in sorted((PROJECT_ROOT / "conf" / "base").glob("parameters*.yml")):
+        params.update(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return params
+
+
+@pytest.fixture
+def use_parameters():
+    """Call with a parameters dict; pipelines built afterwards follow it."""
+    saved = dict(pp._active)
+
+    def _use(params: dict) -> dict:
+        pp._active.update(loader={"parameters": params}, env=object())
+        return params
+
+    yield _use
+    pp._active.clear()
+    pp._active.update(saved)
+
+
+class KeptDataset(MemoryDataset):
+    """A MemoryDataset the runner cannot release, so a test can read intermediate outputs afterwards."""
+
+    def _release(self) -> None:
+        pass
+
+
+def memory_catalog(params: dict, keep: tuple[str, ...] = (), **data) -> DataCatalog:
+    catalog = DataCatalog()
+    for key in keep:
+        catalog[key] = KeptDataset()
+    for key, value in data.items():
+        catalog[key] = MemoryDataset(value, copy_mode="assign")
+    for key, value in params.items():
+        catalog[f"params:{key}"] = MemoryDataset(copy.deepcopy(value), copy_mode="assign")
+        if isinstance(value, dict):
+            for sub, subvalue in value.items():
+                catalog[f"params:{key}.{sub}"] = MemoryDataset(copy.deepcopy(subvalue), copy_mode="assign")
+    return catalog

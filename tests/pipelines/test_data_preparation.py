@@ -1,0 +1,30 @@
+from kedro.runner import SequentialRunner
+
+from xllm_kedro.corpora import ParallelCorpus, read_instructions
+from xllm_kedro.pipelines.data_preparation import create_pipeline
+
+from ..conftest import RAW
+from .conftest import base_parameters, memory_catalog
+
+
+def test_data_preparation_builds_every_mix_from_the_sample_data(use_parameters):
+    params = use_parameters(base_parameters())
+    raw = {f"{lang}.alpaca_raw": list(read_instructions(RAW / "alpaca" / f"{lang}.json")) for lang in ("en", "zh", "vi")}
+    raw.update({f"{lang}.parallel_raw": ParallelCorpus(RAW / "parallel" / f"en-{lang}.en", RAW / "parallel" / f"en-{lang}.{lang}")
+                for lang in ("zh", "vi")})
+    catalog = memory_catalog(params, **raw)
+    pipeline = create_pipeline()
+    SequentialRunner().run(pipeline, catalog)
+
+    stats = catalog["data_statistics"].load().set_index("language")
+    # 42 raw pairs: one exact duplicate and one pair whose target equals its source
+    assert stats.loc["zh", "parallel_kept"] == 40
+    assert stats.loc["zh", "parallel_dropped_duplicate"] == 1 and stats.loc["zh", "parallel_dropped_same_as_source"] == 1
+    x_zh = catalog["x_zh.train_mix"].load()
+    assert len(x_zh) == 12 + 12 + 40
+    sweep = [catalog[f"sweep_zh_{n}.train_mix"].load() for n in (10, 20, 40)]
+    assert [len(m) for m in sweep] == [34, 44, 64]
+    translations = [{r["output"] for r in m if r["input"] and "Chinese" in r["instruction"]} for m in sweep]
+    assert translations[0] < translations[1] < translations[2]  # nested subsets
+    m_all = catalog["m_all.train_mix"].load()
+    assert len(m_all) == 12 * 3 + 40 * 2

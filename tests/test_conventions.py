@@ -1,0 +1,76 @@
+"""Project conventions: declared datasets at pipeline boundaries, layers everywhere, a kedro-free library."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+import pytest
+import yaml
+from kedro.framework.project import configure_project, pipelines
+from kedro.framework.startup import bootstrap_project
+
+from .conftest import PROJECT_ROOT
+
+LIBRARY = ["prompts", "corpora", "training", "generation", "metrics", "scaling", "allocation", "representations",
+           "modelling", "evaluate", "eval_sets", "experiments", "languages", "io"]
+LAYERS = {"raw", "intermediate", "primary", "feature", "model_input", "models", "model_output", "reporting"}
+
+
+@pytest.fixture(scope="module")
+def registry():
+    bootstrap_project(PROJECT_ROOT)
+    configure_project("xllm_kedro")
+    return dict(pipelines)
+
+
+def catalog_patterns() -> list[str]:
+    return list(yaml.safe_load((PROJECT_ROOT / "conf" / "base" / "catalog.yml").read_text()))
+
+
+def declared(name: str) -> bool:
+    for pattern in catalog_patterns():
+        regex = "^" + re.sub(r"\\\{[^}]+\\\}", ".+", re.escape(pattern)) + "$"
+        if re.match(regex, name):
+            return True
+    return False
+
+
+def test_the_five_pipelines_are_registered(registry):
+    assert {"data_preparation", "instruction_tuning", "evaluation", "scaling_analysis", "allocation"} <= set(registry)
+
+
+def test_every_dataset_crossing_a_pipeline_boundary_is_declared(registry):
+    names = ["data_preparation", "instruction_tuning", "evaluation", "scaling_analysis", "allocation"]
+    crossing = set()
+    for name in names:
+        pipe = registry[name]
+        outputs = pipe.all_outputs()
+        for other in names:
+            if other != name:
+                crossing |= outputs & registry[other].all_inputs()
+    assert crossing, "the pipelines should be connected through the catalog"
+    undeclared = sorted(d for d in crossing if not declared(d))
+    assert not undeclared, f"datasets shared between pipelines but not in catalog.yml: {undeclared}"
+
+
+def test_no_output_of_the_default_pipeline_falls_back_to_memory(registry):
+    outputs = registry["__default__"].all_outputs()
+    assert not sorted(d for d in outputs if not declared(d))
+
+
+def test_every_catalog_entry_has_a_kedro_viz_layer():
+    for name, entry in yaml.safe_load((PROJECT_ROOT / "conf" / "base" / "catalog.yml").read_text()).items():
+        assert entry["metadata"]["kedro-viz"]["layer"] in LAYERS, name
+
+
+@pytest.mark.parametrize("module", LIBRARY)
+def test_library_never_imports_kedro(module):
+    src = PROJECT_ROOT / "src" / "xllm_kedro"
+    files = list((src / module).rglob("*.py")) if (src / module).is_dir() else [src / f"{module}.py"]
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                assert not any(a.name.split(".")[0] in {"kedro", "kedro_datasets", "kedro_mlflow"} for a in node.names), path
+            if isinstance(node, ast.ImportFrom) and node.module:
+                assert node.module.split(".")[0] not in {"kedro", "kedro_datasets", "kedro_mlflow"}, path

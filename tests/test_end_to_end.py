@@ -1,0 +1,87 @@
+"""The whole project, run as a user runs it: ``kedro run --env test`` in a copy of the project."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from .conftest import PROJECT_ROOT
+
+pytestmark = pytest.mark.e2e
+KEDRO = str(Path(sys.executable).with_name("kedro"))
+
+
+def project_copy(tmp_path: Path) -> Path:
+    """conf/, data/01_raw and pyproject.toml in a scratch folder, with an empty src/ (the package is imported from its install)."""
+    root = tmp_path / "project"
+    shutil.copytree(PROJECT_ROOT / "conf", root / "conf", ignore=shutil.ignore_patterns("local"))
+    (root / "conf" / "local").mkdir()
+    shutil.copytree(PROJECT_ROOT / "data" / "01_raw", root / "data" / "01_raw")
+    shutil.copy(PROJECT_ROOT / "pyproject.toml", root)
+    (root / "src").mkdir()  # kedro wants the folder; the package is imported from its install
+    return root
+
+
+def kedro(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "COLUMNS": "200"}
+    proc = subprocess.run([KEDRO, *args], cwd=root, env=env, capture_output=True, text=True, timeout=1200)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"kedro {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+@pytest.fixture(scope="module")
+def test_run(tmp_path_factory) -> Path:
+    root = project_copy(tmp_path_factory.mktemp("e2e"))
+    kedro(root, "run", "--env", "test")
+    return root
+
+
+def test_every_stage_leaves_its_outputs(test_run):
+    data = test_run / "data"
+    for exp in ("x_zh", "m_all", "sweep_zh_10", "sweep_zh_20", "sweep_zh_40"):
+        [version] = list((data / "06_models" / exp).iterdir())
+        model_dir = version / exp
+        assert (model_dir / "model.safetensors").exists() and (model_dir / "tokenizer.json").exists()
+        summary = json.loads((model_dir / "train_summary.json").read_text())
+        assert summary["steps"] > 0 and summary["dropped_no_room_for_response"] == 0
+    results = pd.read_csv(data / "08_reporting" / "evaluation_results.csv")
+    assert {"qa", "translation"} <= set(results["task"])
+    assert set(results["metric"]) >= {"exact_match", "f1", "containment", "bleu", "chrf"}
+    laws = json.loads((data / "06_models" / "scaling_laws.json").read_text())
+    assert -1 < laws["zh"]["beta"] < 0 and laws["zh"]["alpha"] > 0
+    assert (data / "08_reporting" / "scaling_laws.png").stat().st_size > 1000
+    allocation = pd.read_csv(data / "08_reporting" / "allocation.csv")
+    assert set(allocation["budget"]) == {10, 30}
+    optimised = allocation[allocation["strategy"] == "optimised"]
+    assert (optimised["X_zh"] - optimised["budget"]).abs().max() < 1e-9  # one language gets the whole budget
+
+
+def test_mlflow_holds_the_run_and_one_finished_child_per_training_job(test_run):
+    with sqlite3.connect(test_run / "mlflow.db") as db:
+        runs = db.execute(
+            "select r.run_uuid, r.name, r.status from runs r join experiments e on r.experiment_id = e.experiment_id "
+            "where e.name = 'xllm_kedro_test'").fetchall()
+        names = {name: status for _, name, status in runs}
+        assert {f"train/{e}" for e in ("x_zh", "m_all", "sweep_zh_10")} <= set(names)
+        assert all(status == "FINISHED" for status in names.values())
+        child = next(uuid for uuid, name, _ in runs if name == "train/x_zh")
+        steps = db.execute("select count(*) from metrics where run_uuid = ? and key = 'train_loss'", (child,)).fetchone()
+        assert steps[0] > 1
+        keys = {k for (k,) in db.execute("select distinct key from metrics")}
+        assert "x_zh.qa.zh.f1" in keys and "scaling.zh.beta" in keys
+        params = {k for (k,) in db.execute("select distinct key from params")}
+        assert "training.learning_rate" in params
+
+
+def test_only_missing_outputs_reruns_nothing_after_a_complete_run(test_run):
+    proc = kedro(test_run, "run", "--env", "test", "--only-missing-outputs")
+    assert "train_model_node" not in proc.stdout + proc.stderr
