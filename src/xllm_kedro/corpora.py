@@ -200,6 +200,11 @@ def parse_source(spec: str) -> tuple[str, int | None]:
     return name, int(limit)
 
 
+def with_limits(specs: list[str], limits: Mapping[str, int]) -> list[str]:
+    """Mix specs in which every source named in ``limits`` is cut to that many records."""
+    return [f"{parse_source(s)[0]}:{limits[parse_source(s)[0]]}" if parse_source(s)[0] in limits else s for s in specs]
+
+
 def build_mix(sources: Mapping[str, list[dict]], specs: list[str], *, seed: int) -> list[dict]:
     """Concatenate the named sources (each optionally cut to its first N records) and shuffle.
 

@@ -23,6 +23,8 @@ class Experiment:
     tasks: tuple[str, ...] = TASKS
     sweep_language: str | None = None
     translation_size: int | None = None
+    budget: int | None = None  # budgeted MuIT: translation data split by the allocation pipeline
+    strategy: str | None = None  # uniform or optimised
 
     def source_names(self) -> list[str]:
         return sorted({parse_source(s)[0] for s in self.sources})
@@ -67,11 +69,43 @@ def _experiment(name: str, spec: Mapping, languages: list[str]) -> Experiment:
     return Experiment(name, sources, evals, tasks)
 
 
+STRATEGIES = ("uniform", "optimised")
+
+
+def budgeted_experiment_name(strategy: str) -> str:
+    return f"budget_{strategy}"
+
+
+def _budgeted(params: Mapping, languages: list[str], sweep_langs: list[str]) -> list[Experiment]:
+    """One MuIT run per allocation strategy of ``allocation.experiments.budget`` (Table 4 measured)."""
+    spec = (params.get("allocation") or {}).get("experiments") or {}
+    if not spec:
+        return []
+    where = "parameters allocation.experiments"
+    budget = spec.get("budget")
+    if not isinstance(budget, int) or budget <= 0:
+        raise ValueError(f"{where}.budget must be a positive integer, got {budget!r}")
+    if not sweep_langs:
+        raise ValueError(f"{where} needs scaling laws, so parameters 'sweep' must declare languages")
+    strategies = list(spec.get("strategies", STRATEGIES))
+    bad = sorted(set(strategies) - set(STRATEGIES))
+    if bad:
+        raise ValueError(f"{where}.strategies: unknown {bad}; known: {list(STRATEGIES)}")
+    sources = tuple(spec.get("sources", ["alpaca_en"]))
+    for s in sources:
+        lang = source_dataset(parse_source(s)[0]).split(".")[0]
+        if lang != "en" and lang not in languages:
+            raise ValueError(f"{where}.sources: {s!r} needs language {lang!r}, which is not in parameters 'languages'")
+    return [Experiment(budgeted_experiment_name(st), sources + tuple(f"translation_en_{lang}" for lang in sweep_langs),
+                       tuple(sweep_langs), ("translation",), budget=budget, strategy=st) for st in strategies]
+
+
 def load_experiments(params: Mapping) -> list[Experiment]:
-    """Declared experiments plus one per (language, size) of the scaling sweep, validated."""
+    """Declared experiments, one per (language, size) of the scaling sweep, and the budgeted runs."""
     languages = check_languages(list(params.get("languages") or []), where="parameters 'languages'")
     exps = [_experiment(n, s, languages) for n, s in (params.get("experiments") or {}).items()]
     sweep = params.get("sweep") or {}
+    sweep_langs: list[str] = []
     if sweep:
         sweep_langs = check_languages(list(sweep.get("languages", [])), where="parameters sweep.languages")
         sizes = list(sweep.get("translation_sizes", []))
@@ -86,6 +120,7 @@ def load_experiments(params: Mapping) -> list[Experiment]:
                     sweep_experiment_name(lang, size), tuple(base) + (f"translation_en_{lang}:{size}",),
                     (lang,), ("translation",), sweep_language=lang, translation_size=size,
                 ))
+    exps += _budgeted(params, languages, sweep_langs if sweep else [])
     names = [e.name for e in exps]
     if len(set(names)) != len(names):
         raise ValueError(f"experiment names repeat: {names}")

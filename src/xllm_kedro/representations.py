@@ -58,3 +58,51 @@ def language_similarity(en: torch.Tensor, x: torch.Tensor, *, seed: int = 0, eps
     shuffled = mean_parallel_cosine(en, x[perm])
     gamma = (parallel - shuffled) / max(1.0 - shuffled, 1e-9)
     return float(min(max(gamma, eps), 1.0 - eps))
+
+
+def _unit_rows(a: torch.Tensor) -> torch.Tensor:
+    return torch.nn.functional.normalize(a.double(), dim=-1)
+
+
+def retrieval_accuracy(a: torch.Tensor, b: torch.Tensor) -> tuple[float, float]:
+    """Top-1 accuracy of finding row i of ``b`` from row i of ``a`` by cosine, and the reverse."""
+    sim = _unit_rows(a) @ _unit_rows(b).T
+    target = torch.arange(a.shape[0])
+    return (sim.argmax(dim=1) == target).double().mean().item(), (sim.argmax(dim=0) == target).double().mean().item()
+
+
+def linear_cka(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Linear centred kernel alignment (Kornblith et al., 2019) between two sets of paired vectors."""
+    x = a.double() - a.double().mean(dim=0)
+    y = b.double() - b.double().mean(dim=0)
+    cross = torch.linalg.matrix_norm(y.T @ x) ** 2
+    return (cross / (torch.linalg.matrix_norm(x.T @ x) * torch.linalg.matrix_norm(y.T @ y))).item()
+
+
+def alignment_by_layer(en: torch.Tensor, x: torch.Tensor, *, seed: int = 0, cka: bool = True) -> list[dict]:
+    """Per layer: mean cosine of parallel and of shuffled pairs, retrieval both ways, and linear CKA.
+
+    ``en`` and ``x`` are (layers, sentences, hidden) from pooled_hidden_states on parallel sentences.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    n = en.shape[1]
+    perm = torch.randperm(n, generator=gen)
+    while n > 1 and torch.any(perm == torch.arange(n)):
+        perm = torch.randperm(n, generator=gen)
+    rows = []
+    for layer in range(en.shape[0]):
+        a, b = en[layer], x[layer]
+        en_to_x, x_to_en = retrieval_accuracy(a, b)
+        row = {"layer": layer, "cos_parallel": mean_parallel_cosine(a, b), "cos_shuffled": mean_parallel_cosine(a, b[perm]),
+               "retrieval_en_x": en_to_x, "retrieval_x_en": x_to_en}
+        if cka:
+            row["cka"] = linear_cka(a, b)
+        rows.append(row)
+    return rows
+
+
+def pca_2d(states: torch.Tensor) -> torch.Tensor:
+    """Project row vectors onto their first two principal components."""
+    centred = states.double() - states.double().mean(dim=0)
+    _, _, v = torch.linalg.svd(centred, full_matrices=False)
+    return (centred @ v[:2].T).float()

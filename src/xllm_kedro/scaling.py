@@ -23,6 +23,7 @@ class ScalingLaw:
     r2: float = float("nan")
     ci: dict[str, tuple[float, float]] = field(default_factory=dict)
     extrapolation_error: float = float("nan")  # |error| at the largest size when fitted without it
+    draws: list[tuple[float, float]] = field(default_factory=list, repr=False)  # bootstrap (alpha, beta)
 
     def check(self, where: str = "scaling law") -> "ScalingLaw":
         if not (self.alpha > 0 and math.isfinite(self.alpha)):
@@ -42,15 +43,26 @@ class ScalingLaw:
         x = np.asarray(sizes, dtype=float)
         return -self.alpha * self.beta * self.gamma**self.beta * np.power(x, self.beta - 1.0)
 
+    def band(self, sizes, level: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
+        """Pointwise interval of the predicted score over the bootstrap fits (alpha and beta move together)."""
+        if not self.draws:
+            raise ValueError("this law has no bootstrap draws (fit it with n_bootstrap > 0)")
+        x = np.asarray(sizes, dtype=float)
+        curves = np.array([100.0 - a * np.power(self.gamma * x, b) for a, b in self.draws])
+        lo, hi = 100 * (1 - level) / 2, 100 * (1 + level) / 2
+        return np.percentile(curves, lo, axis=0), np.percentile(curves, hi, axis=0)
+
     def to_dict(self) -> dict:
         d = asdict(self)
         d["ci"] = {k: list(v) for k, v in self.ci.items()}
+        d["draws"] = [list(p) for p in self.draws]
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "ScalingLaw":
         ci = {k: (float(v[0]), float(v[1])) for k, v in d.get("ci", {}).items()}
-        return cls(**{**d, "ci": ci})
+        draws = [(float(a), float(b)) for a, b in d.get("draws", [])]
+        return cls(**{**d, "ci": ci, "draws": draws})
 
 
 def _validate_points(sizes: np.ndarray, scores: np.ndarray, gamma: float) -> None:
@@ -104,6 +116,7 @@ def fit_scaling_law(sizes, scores, gamma: float, *, loss: str = "soft_l1", f_sca
         if len(np.unique(x[idx])) < 2:
             continue
         draws.append(_fit_once(x[idx], s[idx], gamma, loss, f_scale, n_starts=3))
+    law.draws = draws
     if draws:
         arr = np.array(draws)
         lo, hi = 100 * (1 - ci_level) / 2, 100 * (1 + ci_level) / 2

@@ -1,3 +1,6 @@
+import json
+
+import pandas as pd
 from kedro.runner import SequentialRunner
 
 from xllm_kedro.corpora import ParallelCorpus, read_instructions
@@ -12,7 +15,13 @@ def test_data_preparation_builds_every_mix_from_the_sample_data(use_parameters):
     raw = {f"{lang}.alpaca_raw": list(read_instructions(RAW / "alpaca" / f"{lang}.json")) for lang in ("en", "zh", "vi")}
     raw.update({f"{lang}.parallel_raw": ParallelCorpus(RAW / "parallel" / f"en-{lang}.en", RAW / "parallel" / f"en-{lang}.{lang}")
                 for lang in ("zh", "vi")})
-    catalog = memory_catalog(params, **raw)
+    raw.update({f"{lang}.qa_raw": json.loads((RAW / "qa" / f"{lang}.json").read_text(encoding="utf-8"))
+                for lang in ("zh", "vi")})
+    allocation = pd.DataFrame([
+        {"budget": 40, "strategy": "uniform_integer", "X_zh": 20, "X_vi": 20},
+        {"budget": 40, "strategy": "optimised_integer", "X_zh": 31, "X_vi": 9},
+    ])
+    catalog = memory_catalog(params, allocation_table=allocation, **raw)
     pipeline = create_pipeline()
     SequentialRunner().run(pipeline, catalog)
 
@@ -28,3 +37,12 @@ def test_data_preparation_builds_every_mix_from_the_sample_data(use_parameters):
     assert translations[0] < translations[1] < translations[2]  # nested subsets
     m_all = catalog["m_all.train_mix"].load()
     assert len(m_all) == 12 * 3 + 40 * 2
+
+    def translations(mix, lang):
+        return sum(1 for r in mix if r["input"] and lang in r["instruction"])
+
+    optimised = catalog["budget_optimised.train_mix"].load()
+    assert (translations(optimised, "Chinese"), translations(optimised, "Vietnamese")) == (31, 9)
+    uniform = catalog["budget_uniform.train_mix"].load()
+    assert (translations(uniform, "Chinese"), translations(uniform, "Vietnamese")) == (20, 20)
+    assert len(catalog["zh.qa_examples"].load()) == 4

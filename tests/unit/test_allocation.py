@@ -70,3 +70,34 @@ def test_invalid_input_raises_with_the_reason(budget, caps, match):
 def test_law_out_of_range_is_rejected():
     with pytest.raises(ValueError, match="beta must lie in"):
         allocate({"zh": ScalingLaw(alpha=1.0, beta=0.5, gamma=0.5)}, 10, {"zh": 100})
+
+
+def test_no_transfer_between_two_languages_improves_the_objective():
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        laws = {f"l{i}": ScalingLaw(rng.uniform(10, 90), rng.uniform(-0.9, -0.05), rng.uniform(0.05, 1)) for i in range(5)}
+        caps = {k: float(rng.uniform(50, 500)) for k in laws}
+        budget = 0.6 * sum(caps.values())
+        sizes = allocate(laws, budget, caps)
+        best = predicted_mean_score(laws, sizes)
+        for a in laws:
+            for b in laws:
+                for delta in (1e-3, 1.0, 10.0):
+                    if a == b or sizes[a] - delta < 0 or sizes[b] + delta > caps[b]:
+                        continue
+                    moved = {**sizes, a: sizes[a] - delta, b: sizes[b] + delta}
+                    assert predicted_mean_score(laws, moved) <= best + 1e-12
+
+
+def test_ten_thousand_languages_are_solved_exactly():
+    rng = np.random.default_rng(2)
+    laws = {f"l{i}": ScalingLaw(rng.uniform(10, 90), rng.uniform(-0.9, -0.05), rng.uniform(0.05, 1)) for i in range(10_000)}
+    caps = {k: float(rng.uniform(10, 1000)) for k in laws}
+    budget = 0.3 * sum(caps.values())
+    solution = solve_allocation(laws, budget, caps)
+    assert sum(solution.sizes.values()) == pytest.approx(budget, rel=1e-12)
+    free = [k for k in laws if k not in solution.at_cap]
+    gains = np.array([float(laws[k].marginal_gain(solution.sizes[k])) for k in free])
+    assert np.allclose(gains, solution.marginal_gain, rtol=1e-9)
+    whole = integer_allocation(laws, int(budget), caps)
+    assert sum(whole.values()) == int(budget)

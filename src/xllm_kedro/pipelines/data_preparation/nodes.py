@@ -7,7 +7,7 @@ from dataclasses import asdict
 import pandas as pd
 
 from ...corpora import CleaningReport, CleaningRules, ParallelCorpus, build_mix, clean_instructions, clean_pairs
-from ...corpora import translation_instructions
+from ...corpora import translation_instructions, with_limits
 from ...eval_sets import squad_examples
 from .._nodes import mlflow_metrics
 
@@ -63,3 +63,14 @@ def prepare_qa_node(document: dict, lang: str) -> list[dict]:
 def build_mix_node(mixing: dict, sources: list[str], **datasets: list[dict]) -> list[dict]:
     """Concatenate the experiment's sources (prefix-cut where a size is given) and shuffle."""
     return build_mix(datasets, sources, seed=mixing["seed"])
+
+
+def build_budgeted_mix_node(allocation_table: pd.DataFrame, mixing: dict, sources: list[str], strategy: str,
+                            budget: int, **datasets: list[dict]) -> list[dict]:
+    """A MuIT mix whose translation data per language is the allocation pipeline's split of ``budget``."""
+    rows = allocation_table[(allocation_table["budget"] == budget) & (allocation_table["strategy"] == f"{strategy}_integer")]
+    if len(rows) != 1:
+        raise ValueError(f"allocation_table has no '{strategy}_integer' row for budget {budget}")
+    row = rows.iloc[0]
+    limits = {f"translation_en_{c[2:]}": int(row[c]) for c in allocation_table.columns if c.startswith("X_")}
+    return build_mix(datasets, with_limits(sources, limits), seed=mixing["seed"])

@@ -8,7 +8,7 @@ from ...experiments import source_dataset
 from ...languages import check_languages
 from ...project_parameters import project_parameters
 from .._nodes import bound, experiments, ns_node
-from .nodes import (build_mix_node, build_translation_instructions_node, clean_parallel_node,
+from .nodes import (build_budgeted_mix_node, build_mix_node, build_translation_instructions_node, clean_parallel_node,
                     data_statistics_node, prepare_alpaca_node, prepare_qa_node)
 
 
@@ -45,7 +45,11 @@ def create_pipeline(**kwargs) -> Pipeline:
     for exp in experiments():
         inputs = {"mixing": "params:data_preparation.mixing"}
         inputs.update({name: source_dataset(name) for name in exp.source_names()})
-        nodes.append(ns_node(exp.name, bound(build_mix_node, sources=list(exp.sources)), inputs,
-                             f"{exp.name}.train_mix", "build_mix_node"))
+        if exp.strategy:  # closes the loop: the split comes from the allocation pipeline
+            func = bound(build_budgeted_mix_node, sources=list(exp.sources), strategy=exp.strategy, budget=exp.budget)
+            inputs["allocation_table"] = "allocation_table"
+        else:
+            func = bound(build_mix_node, sources=list(exp.sources))
+        nodes.append(ns_node(exp.name, func, inputs, f"{exp.name}.train_mix", "build_mix_node"))
     return Pipeline(nodes, tags="data_preparation")
 

@@ -86,24 +86,25 @@ def fit_laws_node(points: pd.DataFrame, gammas: dict[str, float], scaling: dict)
     return laws, mlflow_metrics({k: v for k, v in metrics.items() if np.isfinite(v)})
 
 
-def plot_laws_node(points: pd.DataFrame, laws: dict) -> plt.Figure:
-    """Figure 3 of the paper: observed points and the fitted curve per language, with the interval band."""
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for i, (lang, group) in enumerate(points.groupby("language")):
+def plot_laws_node(points: pd.DataFrame, laws: dict, scaling: dict) -> plt.Figure:
+    """Figure 3 of the paper, one panel per language: observed points, fitted curve, bootstrap band."""
+    langs = sorted(laws)
+    fig, axes = plt.subplots(1, len(langs), figsize=(4.2 * len(langs), 3.6), squeeze=False)
+    for i, (ax, lang) in enumerate(zip(axes[0], langs)):
         law = ScalingLaw.from_dict(laws[lang])
-        color = f"C{i}"
+        group = points[points["language"] == lang]
         xs = np.geomspace(group["size"].min() / 2, group["size"].max() * 2, 200)
-        ax.scatter(group["size"], group["score"], color=color, label=f"{lang} observed")
-        ax.plot(xs, law.predict(xs), color=color, label=f"{lang}: a={law.alpha:.3g}, b={law.beta:.3g}, g={law.gamma:.3g}")
-        if law.ci:
-            band = np.array([
-                ScalingLaw(a, b, law.gamma).predict(xs) for a in law.ci["alpha"] for b in law.ci["beta"]
-            ])
-            ax.fill_between(xs, band.min(axis=0), band.max(axis=0), color=color, alpha=0.15)
-    ax.set_xscale("log")
-    ax.set_xlabel("translation instructions (X)")
-    ax.set_ylabel("score S(X)")
-    ax.set_title("S(X) = 100 - alpha (gamma X)^beta")
-    ax.legend(fontsize=7)
+        color = f"C{i}"
+        if law.draws:
+            lo, hi = law.band(xs, scaling["fit"]["ci_level"])
+            ax.fill_between(xs, lo, hi, color=color, alpha=0.2, label=f"{scaling['fit']['ci_level']:.0%} band")
+        ax.plot(xs, law.predict(xs), color=color,
+                label=f"S = 100 - {law.alpha:.3g}({law.gamma:.3g}X)^{law.beta:.3g}")
+        ax.scatter(group["size"], group["score"], color="k", zorder=3, label="observed")
+        ax.set_xscale("log")
+        ax.set_title(f"{lang}  (R2 {law.r2:.2f})")
+        ax.set_xlabel("translation instructions X")
+        ax.legend(fontsize=7)
+    axes[0][0].set_ylabel(f"{scaling['metric']}")
     fig.tight_layout()
     return fig

@@ -33,6 +33,6 @@ def create_pipeline(**kwargs) -> Pipeline:
                 "language_similarity", "language_similarity_node"),
         ns_node("scaling", fit_laws_node, [points, "language_similarity", "params:scaling"],
                 ["scaling_laws", "scaling_metrics"], "fit_laws_node"),
-        ns_node("scaling", plot_laws_node, [points, "scaling_laws"], "scaling_law_plot", "plot_laws_node"),
+        ns_node("scaling", plot_laws_node, [points, "scaling_laws", "params:scaling"], "scaling_law_plot", "plot_laws_node"),
     ]
     return Pipeline(nodes, tags="scaling_analysis")
