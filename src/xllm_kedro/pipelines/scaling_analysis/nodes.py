@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 def language_similarity_node(base_model: Path, scaling: dict, flores__en: str, **flores: str) -> dict[str, float]:
-    """gamma per language from the base model's representations of multi-way parallel sentences.
+    """gamma per language from a model's representations of multi-way parallel sentences.
 
     A language listed under ``scaling.gamma`` takes that value instead.
     """
@@ -82,7 +82,8 @@ def fit_laws_node(points: pd.DataFrame, gammas: dict[str, float], scaling: dict)
             )
         law = fit_scaling_law(group["size"].to_numpy(), group["score"].to_numpy(), gammas[lang], **scaling["fit"])
         laws[lang] = law.to_dict()
-        metrics.update({f"scaling.{lang}.{k}": getattr(law, k) for k in ("alpha", "beta", "gamma", "r2")})
+        metrics.update({f"scaling.{lang}.{k}": getattr(law, k)
+                        for k in ("alpha", "beta", "gamma", "r2", "extrapolation_error")})
     return laws, mlflow_metrics({k: v for k, v in metrics.items() if np.isfinite(v)})
 
 

@@ -26,9 +26,14 @@ def create_pipeline(**kwargs) -> Pipeline:
         languages, nodes, points = list(scaling["languages"]), [], "user_scaling_points"
     else:
         raise ValueError(f"parameters scaling.points_source must be 'sweep' or 'user', got {scaling['points_source']!r}")
+    model = scaling.get("similarity_model", "base")
+    known = {e.name for e in experiments()}
+    if model != "base" and model not in known:
+        raise ValueError(f"parameters scaling.similarity_model: {model!r} is neither 'base' nor an experiment "
+                         f"({sorted(known)})")
     nodes += [
         ns_node("scaling", language_similarity_node,
-                {"base_model": "base_model", "scaling": "params:scaling", "flores__en": "en.flores_raw",
+                {"base_model": "base_model" if model == "base" else f"{model}.model", "scaling": "params:scaling", "flores__en": "en.flores_raw",
                  **{f"flores__{lang}": f"{lang}.flores_raw" for lang in languages}},
                 "language_similarity", "language_similarity_node"),
         ns_node("scaling", fit_laws_node, [points, "language_similarity", "params:scaling"],
