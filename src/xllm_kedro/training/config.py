@@ -23,6 +23,9 @@ class TrainConfig:
     max_steps: int = 0  # 0: derive from epochs
     seed: int = 42
     log_every: int = 1
+    batching: str = "packed"  # packed | length_grouped | random (random + padding: the Alpaca trainer's way)
+    save_every: int = 0  # optimiser steps between resumable checkpoints; 0: none
+    checkpoint_dir: str = ""  # default: <output_dir>_checkpoints
 
     @classmethod
     def from_dict(cls, values: dict, *, where: str = "training parameters") -> "TrainConfig":
@@ -33,6 +36,8 @@ class TrainConfig:
         cfg = cls(**values)
         if cfg.global_batch_size < 1 or cfg.per_device_batch_size < 1:
             raise ValueError(f"{where}: batch sizes must be positive")
+        if cfg.batching not in {"packed", "length_grouped", "random"}:
+            raise ValueError(f"{where}: batching must be packed, length_grouped or random, got {cfg.batching!r}")
         if cfg.lr_scheduler not in {"cosine", "linear", "constant"}:
             raise ValueError(f"{where}: lr_scheduler must be cosine, linear or constant, got {cfg.lr_scheduler!r}")
         return cfg
@@ -46,6 +51,10 @@ class TrainConfig:
                 f"{self.per_device_batch_size} x {world_size} processes"
             )
         return self.global_batch_size // per_step
+
+    @property
+    def checkpoints(self) -> Path:
+        return Path(self.checkpoint_dir or f"{self.output_dir}_checkpoints")
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")

@@ -10,6 +10,7 @@ from collections import deque
 from pathlib import Path
 
 import mlflow
+import yaml
 
 from .config import TrainConfig
 
@@ -56,6 +57,8 @@ def train_with_accelerate(cfg: TrainConfig, accelerate_config: str | Path, workd
     if not accelerate_config.exists():
         raise FileNotFoundError(f"accelerate config not found: {accelerate_config}")
     env = {**os.environ, **(extra_env or {})}
+    if (yaml.safe_load(accelerate_config.read_text()) or {}).get("use_cpu"):
+        env["ACCELERATE_USE_CPU"] = "true"  # multi-process CPU (gloo) needs it; the YAML key alone is not enough
     with mlflow.start_run(run_name=run_name, nested=mlflow.active_run() is not None) as run:
         mlflow.set_tags({"checkpoint_dir": str(Path(cfg.output_dir).resolve()), "accelerate_config": str(accelerate_config)})
         env.update(MLFLOW_RUN_ID=run.info.run_id, MLFLOW_TRACKING_URI=mlflow.get_tracking_uri())

@@ -13,18 +13,22 @@ import argparse
 import json
 import math
 import os
+import random
+import shutil
 import time
 from pathlib import Path
 
 import torch
 from accelerate import Accelerator, PartialState
-from accelerate.utils import set_seed
+from accelerate.utils import parse_flag_from_env, set_seed
 from transformers import get_scheduler
 
 from ..io import iter_jsonl, write_json
 from ..modelling import load_model
+from .checkpoints import fingerprint, latest_checkpoint, load_checkpoint, save_checkpoint
 from .config import TrainConfig
 from .examples import collate, encode_all, length_grouped_batches
+from .packing import collate_packed, pack_examples
 
 
 class _MlflowLogger:
@@ -44,8 +48,28 @@ class _MlflowLogger:
                 self.client.log_metric(self.run_id, key, float(value), timestamp=ts, step=step)
 
 
+def epoch_batches(cfg: TrainConfig, examples: list[dict], epoch: int) -> list[list[int]]:
+    """The epoch's batches of example indices; a packed batch is a list of rows, each a list of examples."""
+    if cfg.batching == "packed":
+        rows = pack_examples([len(e["input_ids"]) for e in examples], cfg.max_length, seed=cfg.seed, epoch=epoch)
+        return [rows[i:i + cfg.per_device_batch_size] for i in range(0, len(rows), cfg.per_device_batch_size)]
+    if cfg.batching == "length_grouped":
+        return length_grouped_batches(examples, cfg.per_device_batch_size, seed=cfg.seed, epoch=epoch)
+    order = list(range(len(examples)))
+    random.Random(cfg.seed * 1000003 + epoch).shuffle(order)
+    return [order[i:i + cfg.per_device_batch_size] for i in range(0, len(order), cfg.per_device_batch_size)]
+
+
+def make_batch(cfg: TrainConfig, examples: list[dict], batch: list, pad_id: int) -> dict:
+    if cfg.batching == "packed":
+        return collate_packed(examples, batch, pad_id)
+    return collate([examples[i] for i in batch], pad_id)
+
+
 def train(cfg: TrainConfig) -> dict:
-    accum = cfg.accumulation_steps(PartialState().num_processes)
+    # PartialState alone ignores ACCELERATE_USE_CPU (Accelerator does not): without it a CPU DDP launch
+    # would start independent single-process runs.
+    accum = cfg.accumulation_steps(PartialState(cpu=parse_flag_from_env("ACCELERATE_USE_CPU")).num_processes)
     accelerator = Accelerator(gradient_accumulation_steps=accum)
     set_seed(cfg.seed)
     model, tokenizer = load_model(cfg.base_model_dir)
@@ -57,7 +81,7 @@ def train(cfg: TrainConfig) -> dict:
     if not examples:
         raise ValueError(f"{cfg.train_file}: no trainable example (read {len(records)} records)")
 
-    micro_per_epoch = math.ceil(len(examples) / cfg.per_device_batch_size)
+    micro_per_epoch = len(epoch_batches(cfg, examples, 0))
     steps_per_epoch = max(1, math.ceil(micro_per_epoch / (accum * accelerator.num_processes)))
     total_steps = cfg.max_steps or max(1, math.ceil(steps_per_epoch * cfg.num_epochs))
     decay, no_decay = [], []
@@ -72,17 +96,33 @@ def train(cfg: TrainConfig) -> dict:
     )
     # The scheduler stays unprepared: it counts optimiser steps of the global batch, stepped once each.
     model, optimizer = accelerator.prepare(model, optimizer)
+    accelerator.register_for_checkpointing(scheduler)
     logger = _MlflowLogger(accelerator.is_main_process)
 
-    step, epoch, tokens, start = 0, 0, 0, time.perf_counter()
+    step, epoch, skip, tokens, start = 0, 0, 0, 0, time.perf_counter()
     last_loss = float("nan")
+    key = fingerprint(cfg)
+    resume_from = latest_checkpoint(cfg.checkpoints)
+    if resume_from is not None and json.loads((resume_from / "trainer_state.json").read_text()).get("fingerprint") != key:
+        accelerator.print(f"ignoring checkpoints in {cfg.checkpoints}: they belong to other settings or data")
+        accelerator.wait_for_everyone()
+        if accelerator.is_main_process:
+            shutil.rmtree(cfg.checkpoints, ignore_errors=True)
+        resume_from = None
+    if resume_from is not None:
+        state = load_checkpoint(accelerator, resume_from)
+        step, epoch, skip, last_loss = state["step"], state["epoch"], state["next_batch"], state["loss"]
+        accelerator.print(f"resumed from {resume_from} at step {step}")
     while step < total_steps:
-        batches = length_grouped_batches(examples, cfg.per_device_batch_size, seed=cfg.seed, epoch=epoch)
+        batches = epoch_batches(cfg, examples, epoch)
         usable = len(batches) - len(batches) % accelerator.num_processes or len(batches)
         mine = batches[:usable][accelerator.process_index::accelerator.num_processes]  # equal count per rank
         window_loss, window_micro = 0.0, 0
-        for batch_idx in mine:
-            batch = {k: v.to(accelerator.device) for k, v in collate([examples[i] for i in batch_idx], tokenizer.pad_token_id).items()}
+        for position, batch_idx in enumerate(mine):
+            if position < skip:
+                continue
+            batch = {k: v.to(accelerator.device)
+                     for k, v in make_batch(cfg, examples, batch_idx, tokenizer.pad_token_id).items()}
             with accelerator.accumulate(model):
                 loss = model(**batch).loss
                 accelerator.backward(loss)
@@ -107,10 +147,15 @@ def train(cfg: TrainConfig) -> dict:
                         "tokens_per_second": tokens * accelerator.num_processes / max(elapsed, 1e-9),
                     }
                     logger.log(metrics, step)
-                    accelerator.print(f"step {step}/{total_steps} loss {last_loss:.4f} lr {metrics['learning_rate']:.2e}")
+                    accelerator.print(f"step {step}/{total_steps} loss {last_loss:.6f} lr {metrics['learning_rate']:.2e}",
+                                      flush=True)
+                if cfg.save_every and step % cfg.save_every == 0 and step < total_steps:
+                    save_checkpoint(accelerator, cfg.checkpoints, step,
+                                    {"epoch": epoch, "next_batch": position + 1, "loss": last_loss, "fingerprint": key})
                 if step >= total_steps:
                     break
         epoch += 1
+        skip = 0
 
     accelerator.wait_for_everyone()
     summary = {
@@ -130,6 +175,7 @@ def train(cfg: TrainConfig) -> dict:
         accelerator.unwrap_model(model).save_pretrained(out, safe_serialization=True)
         tokenizer.save_pretrained(out)
         write_json(out / "train_summary.json", summary)
+        shutil.rmtree(cfg.checkpoints, ignore_errors=True)  # the finished model supersedes them
     accelerator.end_training()
     return summary
 
@@ -139,7 +185,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--config", required=True, help="TrainConfig JSON written by the instruction_tuning node")
     args = parser.parse_args(argv)
     summary = train(TrainConfig.load(args.config))
-    print(json.dumps(summary))
+    if int(os.environ.get("RANK", "0")) == 0:
+        print(json.dumps(summary))
 
 
 if __name__ == "__main__":
