@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from .allocation import predicted_mean_score, slsqp_allocation, solve_allocation
+from .bench_sft import sft_mfu, sft_tokens_per_s_vs_alpaca_baseline
 from .io import write_json
 from .scaling import ScalingLaw
 from .training.examples import length_grouped_batches
@@ -99,6 +100,8 @@ BENCHMARKS = {
     "padding_length_grouped_vs_random": padding_length_grouped_vs_random,
     "allocation_vs_slsqp_speed": allocation_vs_slsqp_speed,
     "allocation_10k_languages_seconds": allocation_10k_languages_seconds,
+    "sft_tokens_per_s_vs_alpaca_baseline": sft_tokens_per_s_vs_alpaca_baseline,
+    "sft_mfu": sft_mfu,
 }
 
 

@@ -99,7 +99,7 @@ def train(cfg: TrainConfig) -> dict:
     accelerator.register_for_checkpointing(scheduler)
     logger = _MlflowLogger(accelerator.is_main_process)
 
-    step, epoch, skip, tokens, start = 0, 0, 0, 0, time.perf_counter()
+    step, epoch, skip, tokens, input_tokens, start = 0, 0, 0, 0, 0, time.perf_counter()
     last_loss = float("nan")
     key = fingerprint(cfg)
     resume_from = latest_checkpoint(cfg.checkpoints)
@@ -132,6 +132,7 @@ def train(cfg: TrainConfig) -> dict:
                     scheduler.step()
                 optimizer.zero_grad()
             tokens += int((batch["labels"] != -100).sum())
+            input_tokens += int((batch["input_ids"] != tokenizer.pad_token_id).sum())
             window_loss += loss.item()
             window_micro += 1
             if accelerator.sync_gradients:
@@ -163,6 +164,8 @@ def train(cfg: TrainConfig) -> dict:
         "epochs_seen": epoch,
         "final_train_loss": last_loss,
         "train_examples": len(examples),
+        "target_tokens": tokens,
+        "input_tokens": input_tokens,
         "prompt_truncated": report.prompt_truncated,
         "dropped_no_room_for_response": report.dropped_no_room_for_response,
         "gradient_accumulation_steps": accum,
