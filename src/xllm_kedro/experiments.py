@@ -31,13 +31,19 @@ class Experiment:
 
 
 def source_dataset(source: str) -> str:
-    """The catalog dataset that holds a mix source: ``alpaca_<l>`` or ``translation_en_<l>``."""
+    """The catalog dataset that holds a mix source: ``alpaca_<l>``, ``translation_en_<l>`` (En->X) or
+    ``translation_<l>_en`` (X->En, for the direction ablation of Figure 6)."""
     kind, _, rest = source.partition("_")
     if kind == "alpaca" and rest:
         return f"{rest}.alpaca_instructions"
-    if kind == "translation" and rest.startswith("en_"):
-        return f"{rest[3:]}.translation_instructions"
-    raise ValueError(f"unknown mix source {source!r}: expected alpaca_<lang> or translation_en_<lang>")
+    if kind == "translation":
+        src, _, tgt = rest.partition("_")
+        if src == "en" and tgt and tgt != "en":
+            return f"{tgt}.translation_instructions"
+        if tgt == "en" and src and src != "en":
+            return f"{src}.reverse_translation_instructions"
+    raise ValueError(f"unknown mix source {source!r}: expected alpaca_<lang>, translation_en_<lang> or "
+                     "translation_<lang>_en")
 
 
 def sweep_experiment_name(lang: str, size: int) -> str:

@@ -46,3 +46,25 @@ def test_data_preparation_builds_every_mix_from_the_sample_data(use_parameters):
     uniform = catalog["budget_uniform.train_mix"].load()
     assert (translations(uniform, "Chinese"), translations(uniform, "Vietnamese")) == (20, 20)
     assert len(catalog["zh.qa_examples"].load()) == 4
+
+
+def test_direction_ablation_builds_x_to_en_instructions_only_when_asked(use_parameters):
+    params = base_parameters()
+    params.update(languages=["zh"], sweep={}, allocation={"budgets": [], "budget_fractions": []},
+                  experiments={"ablation_zh_x_en": {"sources": ["alpaca_en", "translation_zh_en"], "eval_languages": ["zh"]}})
+    use_parameters(params)
+    pipeline = create_pipeline()
+    assert "zh.reverse_translation_instructions" in pipeline.all_outputs()
+    raw = {"en.alpaca_raw": list(read_instructions(RAW / "alpaca" / "en.json")),
+           "zh.alpaca_raw": list(read_instructions(RAW / "alpaca" / "zh.json")),
+           "zh.parallel_raw": ParallelCorpus(RAW / "parallel" / "en-zh.en", RAW / "parallel" / "en-zh.zh"),
+           "zh.qa_raw": json.loads((RAW / "qa" / "zh.json").read_text(encoding="utf-8"))}
+    catalog = memory_catalog(params, **raw)
+    SequentialRunner().run(pipeline, catalog)
+    mix = catalog["ablation_zh_x_en.train_mix"].load()
+    reverse = [r for r in mix if not r["input"].isascii()]  # Chinese in, English out
+    assert len(reverse) == 40 and all(r["output"].isascii() and "English" in r["instruction"] for r in reverse)
+
+    params["experiments"] = {"x_zh": {"sources": ["alpaca_en", "alpaca_zh", "translation_en_zh"], "eval_languages": ["zh"]}}
+    use_parameters(params)
+    assert "zh.reverse_translation_instructions" not in create_pipeline().all_outputs()

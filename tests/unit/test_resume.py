@@ -37,6 +37,17 @@ def _env():
     return {k: v for k, v in os.environ.items() if k != "MLFLOW_RUN_ID"}
 
 
+def _kill_at_step(cmd: list[str], step: int) -> None:
+    """Start the job and SIGKILL it as soon as it reports ``step``."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env())
+    for line in proc.stdout:
+        if line.startswith(f"step {step}/"):
+            proc.send_signal(signal.SIGKILL)
+            break
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+
+
 @pytest.mark.parametrize("batching", ["packed", "length_grouped"])
 def test_sigkill_then_rerun_equals_an_uninterrupted_run(tmp_path, tiny_model_dir, batching):
     straight = _config(tmp_path, tiny_model_dir, "straight")
@@ -46,13 +57,7 @@ def test_sigkill_then_rerun_equals_an_uninterrupted_run(tmp_path, tiny_model_dir
     killed = _config(tmp_path, tiny_model_dir, "killed")
     killed.batching = batching
     cmd = _job(killed, tmp_path / "killed.json")
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env())
-    for line in proc.stdout:
-        if line.startswith("step 4/"):
-            proc.send_signal(signal.SIGKILL)
-            break
-    proc.wait()
-    assert proc.returncode == -signal.SIGKILL
+    _kill_at_step(cmd, 4)
     assert not (tmp_path / "killed" / "model.safetensors").exists()
     rerun = subprocess.run(cmd, check=True, env=_env(), capture_output=True, text=True)
     assert "resumed from" in rerun.stdout
@@ -68,12 +73,7 @@ def test_sigkill_then_rerun_equals_an_uninterrupted_run(tmp_path, tiny_model_dir
 def test_checkpoints_of_other_data_are_not_resumed(tmp_path, tiny_model_dir):
     cfg = _config(tmp_path, tiny_model_dir, "run")
     cmd = _job(cfg, tmp_path / "run.json")
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env())
-    for line in proc.stdout:
-        if line.startswith("step 2/"):
-            proc.send_signal(signal.SIGKILL)
-            break
-    proc.wait()
+    _kill_at_step(cmd, 2)
     with open(cfg.train_file, "a", encoding="utf-8") as fh:  # the data changed since the checkpoint
         fh.write(json.dumps({"instruction": "new", "input": "", "output": "record"}) + "\n")
     rerun = subprocess.run(cmd, check=True, env=_env(), capture_output=True, text=True)

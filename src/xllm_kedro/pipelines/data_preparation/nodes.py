@@ -32,10 +32,13 @@ def clean_parallel_node(corpus: ParallelCorpus, cleaning: dict, lang: str) -> tu
     return pairs, report.as_dict()
 
 
-def build_translation_instructions_node(pairs: list[dict], translation: dict, lang: str) -> list[dict]:
-    """En->X (by default) translation instructions with rotated wording, deterministic per seed."""
+def build_translation_instructions_node(pairs: list[dict], translation: dict, lang: str,
+                                        direction: str | None = None) -> list[dict]:
+    """Translation instructions with rotated wording, deterministic per seed; the direction is the
+    parameter's (En->X by default) unless the pipeline fixes it (X->En for the ablation)."""
     return list(translation_instructions(
-        ((p["en"], p["x"]) for p in pairs), lang, direction=translation["direction"], seed=translation["seed"],
+        ((p["en"], p["x"]) for p in pairs), lang, direction=direction or translation["direction"],
+        seed=translation["seed"],
     ))
 
 

@@ -22,8 +22,8 @@ def _qa(lang: str) -> list:
                     "prepare_qa_node")]
 
 
-def _translation(lang: str) -> list:
-    return [
+def _translation(lang: str, reverse: bool) -> list:
+    nodes = [
         ns_node(lang, bound(clean_parallel_node, lang=lang),
                 [f"{lang}.parallel_raw", "params:data_preparation.cleaning"],
                 [f"{lang}.parallel_clean", f"{lang}.cleaning_report"], "clean_parallel_node"),
@@ -31,14 +31,20 @@ def _translation(lang: str) -> list:
                 [f"{lang}.parallel_clean", "params:data_preparation.translation"],
                 f"{lang}.translation_instructions", "build_translation_instructions_node"),
     ]
+    if reverse:  # only when an experiment asks for X->En data
+        nodes.append(ns_node(lang, bound(build_translation_instructions_node, lang=lang, direction="x-en"),
+                             [f"{lang}.parallel_clean", "params:data_preparation.translation"],
+                             f"{lang}.reverse_translation_instructions", "build_reverse_translation_instructions_node"))
+    return nodes
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     languages = check_languages(list(project_parameters().get("languages") or []), where="parameters 'languages'")
     nodes = _alpaca("en")
     reports = {"en__alpaca": "en.alpaca_report"}
+    needed = {source_dataset(name) for exp in experiments() for name in exp.source_names()}
     for lang in languages:
-        nodes += _alpaca(lang) + _translation(lang) + _qa(lang)
+        nodes += _alpaca(lang) + _translation(lang, f"{lang}.reverse_translation_instructions" in needed) + _qa(lang)
         reports.update({f"{lang}__alpaca": f"{lang}.alpaca_report", f"{lang}__parallel": f"{lang}.cleaning_report"})
     nodes.append(ns_node(None, data_statistics_node, reports, ["data_statistics", "data_statistics_metrics"],
                          "data_statistics_node"))
