@@ -51,3 +51,14 @@ def test_padding_in_a_packed_batch_changes_nothing(tiny_model_dir):
     one_row = collate_packed(examples, [[3]], tokenizer.pad_token_id)
     n = len(examples[3]["input_ids"])
     assert torch.allclose(_token_losses(model, two_rows)[1, :n - 1], _token_losses(model, one_row)[0], atol=1e-5)
+
+
+def test_response_loss_equals_the_models_own_loss(tiny_model_dir):
+    from xllm_kedro.training.loss import ResponseLoss
+
+    model, tokenizer = load_model(tiny_model_dir)
+    examples = [encode_example(tokenizer, r, 1024, EncodeReport()) for r in RECORDS]
+    for batch in (collate(examples, tokenizer.pad_token_id),
+                  collate_packed(examples, [[0, 1], [2, 3]], tokenizer.pad_token_id)):
+        expected = model(**batch).loss
+        assert torch.allclose(ResponseLoss(model)(**batch), expected, atol=1e-6)

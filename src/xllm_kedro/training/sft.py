@@ -28,6 +28,7 @@ from ..modelling import load_model
 from .checkpoints import fingerprint, latest_checkpoint, load_checkpoint, save_checkpoint
 from .config import TrainConfig
 from .examples import collate, encode_all, length_grouped_batches
+from .loss import ResponseLoss
 from .packing import collate_packed, pack_examples
 
 
@@ -95,7 +96,7 @@ def train(cfg: TrainConfig) -> dict:
         cfg.lr_scheduler, optimizer, num_warmup_steps=int(cfg.warmup_ratio * total_steps), num_training_steps=total_steps
     )
     # The scheduler stays unprepared: it counts optimiser steps of the global batch, stepped once each.
-    model, optimizer = accelerator.prepare(model, optimizer)
+    model, optimizer = accelerator.prepare(ResponseLoss(model), optimizer)
     accelerator.register_for_checkpointing(scheduler)
     logger = _MlflowLogger(accelerator.is_main_process)
 
@@ -124,7 +125,7 @@ def train(cfg: TrainConfig) -> dict:
             batch = {k: v.to(accelerator.device)
                      for k, v in make_batch(cfg, examples, batch_idx, tokenizer.pad_token_id).items()}
             with accelerator.accumulate(model):
-                loss = model(**batch).loss
+                loss = model(**batch)
                 accelerator.backward(loss)
                 grad_norm = accelerator.clip_grad_norm_(model.parameters(), 1.0) if accelerator.sync_gradients else None
                 optimizer.step()
@@ -175,7 +176,7 @@ def train(cfg: TrainConfig) -> dict:
     if accelerator.is_main_process:
         out = Path(cfg.output_dir)
         out.mkdir(parents=True, exist_ok=True)
-        accelerator.unwrap_model(model).save_pretrained(out, safe_serialization=True)
+        accelerator.unwrap_model(model).lm.save_pretrained(out, safe_serialization=True)
         tokenizer.save_pretrained(out)
         write_json(out / "train_summary.json", summary)
         shutil.rmtree(cfg.checkpoints, ignore_errors=True)  # the finished model supersedes them
