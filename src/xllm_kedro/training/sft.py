@@ -173,10 +173,12 @@ def train(cfg: TrainConfig) -> dict:
         "world_size": accelerator.num_processes,
         "train_seconds": time.perf_counter() - start,
     }
+    state = accelerator.get_state_dict(model)  # every rank takes part: under FSDP this gathers the shards
     if accelerator.is_main_process:
         out = Path(cfg.output_dir)
         out.mkdir(parents=True, exist_ok=True)
-        accelerator.unwrap_model(model).lm.save_pretrained(out, safe_serialization=True)
+        weights = {k.removeprefix("lm."): v for k, v in state.items()}
+        accelerator.unwrap_model(model).lm.save_pretrained(out, state_dict=weights, safe_serialization=True)
         tokenizer.save_pretrained(out)
         write_json(out / "train_summary.json", summary)
         shutil.rmtree(cfg.checkpoints, ignore_errors=True)  # the finished model supersedes them
