@@ -17,7 +17,6 @@ import string
 import sys
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
 from pathlib import Path
 
 import sacrebleu
