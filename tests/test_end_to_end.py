@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -13,21 +12,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from .conftest import PROJECT_ROOT
+from xllm_kedro.bench import scratch_project
 
 pytestmark = pytest.mark.e2e
 KEDRO = str(Path(sys.executable).with_name("kedro"))
 
 
 def project_copy(tmp_path: Path) -> Path:
-    """conf/, data/01_raw and pyproject.toml in a scratch folder, with an empty src/ (the package is imported from its install)."""
-    root = tmp_path / "project"
-    shutil.copytree(PROJECT_ROOT / "conf", root / "conf", ignore=shutil.ignore_patterns("local"))
-    (root / "conf" / "local").mkdir()
-    shutil.copytree(PROJECT_ROOT / "data" / "01_raw", root / "data" / "01_raw")
-    shutil.copy(PROJECT_ROOT / "pyproject.toml", root)
-    (root / "src").mkdir()  # kedro wants the folder; the package is imported from its install
-    return root
+    return scratch_project(tmp_path)
 
 
 def kedro(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:

@@ -28,15 +28,22 @@ ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "data" / "08_reporting" / "benchmarks.json"
 
 
+def scratch_project(parent: Path) -> Path:
+    """conf/ (without local), data/01_raw and pyproject.toml under ``parent``; src/ stays empty because
+    the package is imported from its install. Runs there leave this checkout untouched."""
+    root = parent / "project"
+    shutil.copytree(ROOT / "conf", root / "conf", ignore=shutil.ignore_patterns("local"))
+    (root / "conf" / "local").mkdir()
+    shutil.copytree(ROOT / "data" / "01_raw", root / "data" / "01_raw")
+    shutil.copy(ROOT / "pyproject.toml", root)
+    (root / "src").mkdir()
+    return root
+
+
 def default_run_seconds() -> dict:
     """Wall time of ``kedro run`` on the embedded default, in a scratch copy of the project."""
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "project"
-        shutil.copytree(ROOT / "conf", root / "conf", ignore=shutil.ignore_patterns("local"))
-        (root / "conf" / "local").mkdir()
-        shutil.copytree(ROOT / "data" / "01_raw", root / "data" / "01_raw")
-        shutil.copy(ROOT / "pyproject.toml", root)
-        (root / "src").mkdir()
+        root = scratch_project(Path(tmp))
         start = time.perf_counter()
         subprocess.run([str(Path(sys.executable).with_name("kedro")), "run"], cwd=root, check=True,
                        env={**os.environ, "PYTHONWARNINGS": "ignore"}, capture_output=True)

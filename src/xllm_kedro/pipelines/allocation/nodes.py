@@ -16,6 +16,10 @@ from ...scaling import ScalingLaw
 from .._nodes import mlflow_metrics
 
 
+def _laws(laws: dict) -> dict[str, ScalingLaw]:
+    return {lang: ScalingLaw.from_dict(d) for lang, d in laws.items()}
+
+
 def _caps(laws: dict[str, ScalingLaw], data_statistics: pd.DataFrame) -> dict[str, float]:
     stats = data_statistics.set_index("language")
     missing = sorted(set(laws) - set(stats.index))
@@ -32,7 +36,7 @@ def allocate_budget_node(laws: dict, data_statistics: pd.DataFrame, allocation: 
     Returns:
         The allocation table, the KKT certificate per budget, and the predicted scores for MLflow.
     """
-    fitted = {lang: ScalingLaw.from_dict(d) for lang, d in laws.items()}
+    fitted = _laws(laws)
     caps = _caps(fitted, data_statistics)
     budgets = list(allocation["budgets"] or [int(sum(caps.values()) * f) for f in allocation["budget_fractions"]])
     experiment_budget = (allocation.get("experiments") or {}).get("budget")
@@ -57,7 +61,7 @@ def allocate_budget_node(laws: dict, data_statistics: pd.DataFrame, allocation: 
 
 def budget_sweep_node(laws: dict, data_statistics: pd.DataFrame, points: int = 25) -> plt.Figure:
     """Predicted mean score of optimised and uniform allocation over budgets, and the gain between them."""
-    fitted = {lang: ScalingLaw.from_dict(d) for lang, d in laws.items()}
+    fitted = _laws(laws)
     caps = _caps(fitted, data_statistics)
     budgets = np.linspace(0.02, 1.0, points) * sum(caps.values())
     optimised = [predicted_mean_score(fitted, solve_allocation(fitted, b, caps).sizes) for b in budgets]
@@ -78,7 +82,7 @@ def compare_budgeted_node(allocation_table: pd.DataFrame, laws: dict, allocation
                           **metrics: dict) -> tuple[pd.DataFrame, dict]:
     """Measured against predicted score of the trained budgeted runs (``metrics`` keyed budget_<strategy>)."""
     budget = allocation["experiments"]["budget"]
-    fitted = {lang: ScalingLaw.from_dict(d) for lang, d in laws.items()}
+    fitted = _laws(laws)
     rows, flat = [], {}
     for exp, m in metrics.items():
         strategy = exp.removeprefix("budget_")
