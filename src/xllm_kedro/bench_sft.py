@@ -32,6 +32,14 @@ def _records(n: int) -> tuple[list[dict], str]:
     return (sample * math.ceil(n / len(sample)))[:n], "data/01_raw/alpaca (repeated)"
 
 
+def _tiny_base(records: list[dict], directory: Path, seed: int) -> int:
+    """Tokenizer trained on the records and the tiny LLaMA, saved to ``directory``; returns the parameter count."""
+    tokenizer = train_tokenizer((f"{r['instruction']}\n{r['input']}\n{r['output']}" for r in records), 1024)
+    model = build_tiny_llama(tokenizer, seed=seed, **MODEL)
+    save_model(model, tokenizer, directory)
+    return sum(p.numel() for p in model.parameters())
+
+
 @torch.inference_mode()
 def _dataset_loss(model_dir: Path, examples: list[dict]) -> float:
     """Mean token loss of a model over every example (the same measure for both trainers)."""
@@ -75,8 +83,7 @@ def sft_tokens_per_s_vs_alpaca_baseline(n: int = 512, epochs: int = 2, lr: float
     records, source = _records(n)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        tokenizer = train_tokenizer((f"{r['instruction']}\n{r['input']}\n{r['output']}" for r in records), 1024)
-        save_model(build_tiny_llama(tokenizer, seed=seed, **MODEL), tokenizer, tmp / "base")
+        _tiny_base(records, tmp / "base", seed)
         tokenizer = load_model(tmp / "base")[1]
         report = EncodeReport()
         examples = [e for r in records if (e := encode_example(tokenizer, r, 512, report)) is not None]
@@ -116,10 +123,7 @@ def sft_mfu(steps_examples: int = 256, seed: int = 0) -> dict:
     records, source = _records(steps_examples)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        tokenizer = train_tokenizer((f"{r['instruction']}\n{r['output']}" for r in records), 1024)
-        model = build_tiny_llama(tokenizer, seed=seed, **MODEL)
-        params = sum(p.numel() for p in model.parameters())
-        save_model(model, tokenizer, tmp / "base")
+        params = _tiny_base(records, tmp / "base", seed)
         write_jsonl(tmp / "train.jsonl", records)
         summary = train(TrainConfig(base_model_dir=str(tmp / "base"), train_file=str(tmp / "train.jsonl"),
                                     output_dir=str(tmp / "out"), learning_rate=1e-3, num_epochs=1, max_length=512,

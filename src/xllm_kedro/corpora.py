@@ -202,7 +202,8 @@ def parse_source(spec: str) -> tuple[str, int | None]:
 
 def with_limits(specs: list[str], limits: Mapping[str, int]) -> list[str]:
     """Mix specs in which every source named in ``limits`` is cut to that many records."""
-    return [f"{parse_source(s)[0]}:{limits[parse_source(s)[0]]}" if parse_source(s)[0] in limits else s for s in specs]
+    names = [parse_source(s)[0] for s in specs]
+    return [f"{name}:{limits[name]}" if name in limits else s for name, s in zip(names, specs)]
 
 
 def build_mix(sources: Mapping[str, list[dict]], specs: list[str], *, seed: int) -> list[dict]:

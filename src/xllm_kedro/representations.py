@@ -37,6 +37,15 @@ def pooled_hidden_states(model, tokenizer, sentences: Sequence[str], *, batch_si
     return torch.cat(chunks, dim=1).cpu()
 
 
+def derangement(n: int, seed: int) -> torch.Tensor:
+    """A seeded permutation that moves every index, pairing each sentence with a non-translation."""
+    gen = torch.Generator().manual_seed(seed)
+    perm = torch.randperm(n, generator=gen)
+    while n > 1 and torch.any(perm == torch.arange(n)):
+        perm = torch.randperm(n, generator=gen)
+    return perm
+
+
 def mean_parallel_cosine(a: torch.Tensor, b: torch.Tensor) -> float:
     """Mean cosine similarity of row i of ``a`` with row i of ``b``."""
     return torch.nn.functional.cosine_similarity(a, b, dim=-1).mean().item()
@@ -50,10 +59,7 @@ def language_similarity(en: torch.Tensor, x: torch.Tensor, *, seed: int = 0, eps
     """
     if en.shape != x.shape or en.shape[0] < 2:
         raise ValueError(f"need two equal sets of at least 2 sentence vectors, got {tuple(en.shape)} and {tuple(x.shape)}")
-    gen = torch.Generator().manual_seed(seed)
-    perm = torch.randperm(en.shape[0], generator=gen)
-    while en.shape[0] > 1 and torch.any(perm == torch.arange(en.shape[0])):
-        perm = torch.randperm(en.shape[0], generator=gen)
+    perm = derangement(en.shape[0], seed)
     parallel = mean_parallel_cosine(en, x)
     shuffled = mean_parallel_cosine(en, x[perm])
     gamma = (parallel - shuffled) / max(1.0 - shuffled, 1e-9)
@@ -84,11 +90,7 @@ def alignment_by_layer(en: torch.Tensor, x: torch.Tensor, *, seed: int = 0, cka:
 
     ``en`` and ``x`` are (layers, sentences, hidden) from pooled_hidden_states on parallel sentences.
     """
-    gen = torch.Generator().manual_seed(seed)
-    n = en.shape[1]
-    perm = torch.randperm(n, generator=gen)
-    while n > 1 and torch.any(perm == torch.arange(n)):
-        perm = torch.randperm(n, generator=gen)
+    perm = derangement(en.shape[1], seed)
     rows = []
     for layer in range(en.shape[0]):
         a, b = en[layer], x[layer]
