@@ -18,9 +18,10 @@ class ResponseLoss(nn.Module):
         super().__init__()
         self.lm = lm
 
-    def forward(self, input_ids, labels, attention_mask, position_ids=None) -> torch.Tensor:
+    def forward(self, input_ids, labels, attention_mask=None, position_ids=None, **packing) -> torch.Tensor:
+        """``packing``: the cumulative example lengths of a packed batch, passed on to the attention."""
         hidden = self.lm.model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
-                               use_cache=False).last_hidden_state
+                               use_cache=False, **packing).last_hidden_state
         target = labels[:, 1:]
         keep = target != IGNORE_INDEX
         logits = self.lm.lm_head(hidden[:, :-1][keep])

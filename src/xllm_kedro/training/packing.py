@@ -1,16 +1,18 @@
 """Packing: several examples share one sequence, each attending only to itself.
 
-Position ids restart at 0 for every example and a block-diagonal causal mask keeps examples apart,
-so a packed row computes exactly what the examples would alone, without the padding.
+Examples are grouped into rows of at most ``max_length`` tokens (the token budget of a micro-batch is
+rows x max_length); a micro-batch is then one padding-free sequence in which position ids restart at 0 for
+every example and attention stays inside each example, so it computes exactly what the examples would
+alone.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import torch
 
-from .examples import IGNORE_INDEX
 
 
 def pack_examples(lengths: list[int], max_length: int, *, seed: int, epoch: int) -> list[list[int]]:
@@ -40,28 +42,17 @@ def pack_examples(lengths: list[int], max_length: int, *, seed: int, epoch: int)
     return rows
 
 
-def collate_packed(examples: list[dict], rows: list[list[int]], pad_id: int, dtype: torch.dtype = torch.float32) -> dict:
-    """Input ids, labels, per-example position ids and an additive block-causal 4-D attention mask."""
-    width = max(sum(len(examples[i]["input_ids"]) for i in row) for row in rows)
-    n = len(rows)
-    ids = torch.full((n, width), pad_id, dtype=torch.long)
-    labels = torch.full((n, width), IGNORE_INDEX, dtype=torch.long)
-    positions = torch.zeros((n, width), dtype=torch.long)
-    segment = torch.zeros((n, width), dtype=torch.long)  # 0 marks padding
-    for r, row in enumerate(rows):
-        start = 0
-        for s, i in enumerate(row, start=1):
-            e = examples[i]
-            end = start + len(e["input_ids"])
-            ids[r, start:end] = torch.tensor(e["input_ids"])
-            labels[r, start:end] = torch.tensor(e["labels"])
-            positions[r, start:end] = torch.arange(end - start)
-            segment[r, start:end] = s
-            start = end
-    causal = torch.tril(torch.ones((width, width), dtype=torch.bool))
-    same = segment.unsqueeze(2) == segment.unsqueeze(1)
-    allowed = causal & same & (segment.unsqueeze(2) > 0)
-    allowed |= torch.eye(width, dtype=torch.bool)  # a padding position attends to itself (no empty softmax row)
-    mask = torch.zeros((n, 1, width, width), dtype=dtype)
-    mask.masked_fill_(~allowed.unsqueeze(1), torch.finfo(dtype).min)
-    return {"input_ids": ids, "labels": labels, "position_ids": positions, "attention_mask": mask}
+def collate_packed(examples: list[dict], rows: list[list[int]]) -> dict:
+    """The rows' examples concatenated into one padding-free sequence, with per-example position ids and
+    the cumulative lengths that keep examples apart in attention (see segment_attention)."""
+    order = [i for row in rows for i in row]
+    lengths = [len(examples[i]["input_ids"]) for i in order]
+    ids = torch.tensor([t for i in order for t in examples[i]["input_ids"]]).unsqueeze(0)
+    labels = torch.tensor([t for i in order for t in examples[i]["labels"]]).unsqueeze(0)
+    positions = torch.cat([torch.arange(n) for n in lengths]).unsqueeze(0)
+    cu = torch.tensor([0, *itertools.accumulate(lengths)], dtype=torch.int32)
+    longest = max(lengths)
+    # An example's first label is always IGNORE_INDEX (its prompt starts with BOS), so the shifted loss
+    # never asks one example to predict the next one's first token.
+    return {"input_ids": ids, "labels": labels, "position_ids": positions, "cu_seq_lens_q": cu,
+            "cu_seq_lens_k": cu, "max_length_q": longest, "max_length_k": longest}

@@ -30,6 +30,7 @@ from .config import TrainConfig
 from .examples import collate, encode_all, length_grouped_batches
 from .loss import ResponseLoss
 from .packing import collate_packed, pack_examples
+from .segment_attention import packed_attention_implementation
 
 
 class _MlflowLogger:
@@ -63,7 +64,7 @@ def epoch_batches(cfg: TrainConfig, examples: list[dict], epoch: int) -> list[li
 
 def make_batch(cfg: TrainConfig, examples: list[dict], batch: list, pad_id: int) -> dict:
     if cfg.batching == "packed":
-        return collate_packed(examples, batch, pad_id)
+        return collate_packed(examples, batch)
     return collate([examples[i] for i in batch], pad_id)
 
 
@@ -75,6 +76,9 @@ def train(cfg: TrainConfig) -> dict:
     set_seed(cfg.seed)
     model, tokenizer = load_model(cfg.base_model_dir)
     model.train()
+    saved_attention = model.config._attn_implementation
+    if cfg.batching == "packed":
+        model.set_attn_implementation(packed_attention_implementation(accelerator.device))
 
     with accelerator.main_process_first():
         records = list(iter_jsonl(cfg.train_file))
@@ -122,7 +126,7 @@ def train(cfg: TrainConfig) -> dict:
         for position, batch_idx in enumerate(mine):
             if position < skip:
                 continue
-            batch = {k: v.to(accelerator.device)
+            batch = {k: v.to(accelerator.device) if torch.is_tensor(v) else v
                      for k, v in make_batch(cfg, examples, batch_idx, tokenizer.pad_token_id).items()}
             with accelerator.accumulate(model):
                 loss = model(**batch)
@@ -133,7 +137,7 @@ def train(cfg: TrainConfig) -> dict:
                     scheduler.step()
                 optimizer.zero_grad()
             tokens += int((batch["labels"] != -100).sum())
-            input_tokens += int((batch["input_ids"] != tokenizer.pad_token_id).sum())
+            input_tokens += int(batch["attention_mask"].sum()) if "attention_mask" in batch else batch["input_ids"].numel()
             window_loss += loss.item()
             window_micro += 1
             if accelerator.sync_gradients:
@@ -178,7 +182,9 @@ def train(cfg: TrainConfig) -> dict:
         out = Path(cfg.output_dir)
         out.mkdir(parents=True, exist_ok=True)
         weights = {k.removeprefix("lm."): v for k, v in state.items()}
-        accelerator.unwrap_model(model).lm.save_pretrained(out, state_dict=weights, safe_serialization=True)
+        lm = accelerator.unwrap_model(model).lm
+        lm.config._attn_implementation = saved_attention  # the packed-batch attention is for training only
+        lm.save_pretrained(out, state_dict=weights, safe_serialization=True)
         tokenizer.save_pretrained(out)
         write_json(out / "train_summary.json", summary)
         shutil.rmtree(cfg.checkpoints, ignore_errors=True)  # the finished model supersedes them
