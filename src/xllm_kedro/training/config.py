@@ -6,6 +6,8 @@ import json
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from ..io import write_json
+
 
 @dataclass
 class TrainConfig:
@@ -26,6 +28,7 @@ class TrainConfig:
     batching: str = "packed"  # packed | length_grouped | random (random + padding: the Alpaca trainer's way)
     save_every: int = 0  # optimiser steps between resumable checkpoints; 0: none
     checkpoint_dir: str = ""  # default: <output_dir>_checkpoints
+    trust_remote_code: bool = False  # parameters 'trust_remote_code'
 
     @classmethod
     def from_dict(cls, values: dict, *, where: str = "training parameters") -> "TrainConfig":
@@ -57,8 +60,14 @@ class TrainConfig:
         return Path(self.checkpoint_dir or f"{self.output_dir}_checkpoints")
 
     def save(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+        write_json(path, asdict(self))
 
     @classmethod
     def load(cls, path: str | Path) -> "TrainConfig":
-        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")), where=str(path))
+        try:
+            values = json.loads(Path(path).read_text(encoding="utf-8"))
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{path}:{err.lineno}: malformed job config ({err.msg})") from None
+        if not isinstance(values, dict):
+            raise ValueError(f"{path}: a job config is a JSON object of TrainConfig fields")
+        return cls.from_dict(values, where=str(path))

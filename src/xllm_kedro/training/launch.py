@@ -49,18 +49,17 @@ def train_with_accelerate(cfg: TrainConfig, accelerate_config: str | Path, workd
 
     The child run is nested under whatever run is active (kedro-mlflow's); it ends FAILED if the job fails.
     """
-    workdir = Path(workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
-    job_config = workdir / "job.json"
-    cfg.save(job_config)
     accelerate_config = Path(accelerate_config)
     if not accelerate_config.exists():
-        raise FileNotFoundError(f"accelerate config not found: {accelerate_config}")
+        raise FileNotFoundError(f"accelerate config not found: {accelerate_config} (parameters launcher.accelerate_config)")
+    job_config = Path(workdir) / "job.json"
+    cfg.save(job_config)
     env = {**os.environ, **(extra_env or {})}
     if (yaml.safe_load(accelerate_config.read_text()) or {}).get("use_cpu"):
         env["ACCELERATE_USE_CPU"] = "true"  # multi-process CPU (gloo) needs it; the YAML key alone is not enough
     with mlflow.start_run(run_name=run_name, nested=mlflow.active_run() is not None) as run:
-        mlflow.set_tags({"checkpoint_dir": str(Path(cfg.output_dir).resolve()), "accelerate_config": str(accelerate_config)})
+        mlflow.set_tags({"checkpoint_dir": str(cfg.checkpoints.resolve()), "output_dir": str(Path(cfg.output_dir).resolve()),
+                         "accelerate_config": str(accelerate_config)})
         env.update(MLFLOW_RUN_ID=run.info.run_id, MLFLOW_TRACKING_URI=mlflow.get_tracking_uri())
         run_job(launch_command(accelerate_config, job_config), env)
     return Path(cfg.output_dir)

@@ -74,7 +74,7 @@ def train(cfg: TrainConfig) -> dict:
     accum = cfg.accumulation_steps(PartialState(cpu=parse_flag_from_env("ACCELERATE_USE_CPU")).num_processes)
     accelerator = Accelerator(gradient_accumulation_steps=accum)
     set_seed(cfg.seed)
-    model, tokenizer = load_model(cfg.base_model_dir)
+    model, tokenizer = load_model(cfg.base_model_dir, trust_remote_code=cfg.trust_remote_code)
     model.train()
     saved_attention = model.config._attn_implementation
     if cfg.batching == "packed":

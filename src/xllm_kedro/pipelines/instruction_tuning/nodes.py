@@ -26,14 +26,15 @@ def build_base_model_node(base_model: dict, *instruction_sets: list[dict]) -> Pa
     return out
 
 
-def train_model_node(train_mix: list[dict], base_model: Path, training: dict, launcher: dict, experiment: str) -> Path:
+def train_model_node(train_mix: list[dict], base_model: Path, training: dict, launcher: dict, trust_remote_code: bool,
+                     experiment: str) -> Path:
     """Write the mix and the job config, run ``accelerate launch`` on them, return the model directory."""
     workdir = Path(launcher["workdir"]) / experiment
     train_file = workdir / "train.jsonl"
     write_jsonl(train_file, train_mix)
     cfg = TrainConfig.from_dict(
         {**training, "base_model_dir": str(base_model), "train_file": str(train_file),
-         "output_dir": str(workdir / "model")},
+         "output_dir": str(workdir / "model"), "trust_remote_code": trust_remote_code},
         where="parameters training",
     )
     return train_with_accelerate(cfg, launcher["accelerate_config"], workdir, run_name=f"train/{experiment}")

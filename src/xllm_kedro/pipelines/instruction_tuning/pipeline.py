@@ -23,7 +23,8 @@ def create_pipeline(**kwargs) -> Pipeline:
     for exp in experiments():
         nodes.append(ns_node(
             exp.name, bound(train_model_node, experiment=exp.name),
-            [f"{exp.name}.train_mix", "base_model", "params:training", "params:launcher"],
+            [f"{exp.name}.train_mix", "base_model", "params:training", "params:launcher",
+             "params:trust_remote_code"],
             f"{exp.name}.model", "train_model_node",
         ))
     return Pipeline(nodes, tags="instruction_tuning")

@@ -16,14 +16,14 @@ from ...modelling import load_model  # noqa: E402
 from ...representations import alignment_by_layer, pca_2d, pooled_hidden_states  # noqa: E402
 
 
-def encode_and_align_node(model_dir: Path, analysis: dict, model: str, flores__en: str,
+def encode_and_align_node(model_dir: Path, analysis: dict, trust_remote_code: bool, model: str, flores__en: str,
                           **flores: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Encode the parallel sentences with every layer; measure En-X alignment and project for the PCA plot.
 
     Returns:
         Alignment rows (model, language, layer, metrics) and 2-D PCA points of the selected layers.
     """
-    llm, tokenizer = load_model(model_dir)
+    llm, tokenizer = load_model(model_dir, trust_remote_code=trust_remote_code)
     limit = analysis.get("max_sentences") or None
     states = {"en": pooled_hidden_states(llm, tokenizer, text_lines(flores__en)[:limit], batch_size=analysis["batch_size"],
                                          desc=f"{model}/en")}

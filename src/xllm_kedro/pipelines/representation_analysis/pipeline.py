@@ -24,7 +24,8 @@ def create_pipeline(**kwargs) -> Pipeline:
     models = {"base": "base_model", **{m: f"{m}.model" for m in params["models"]}}
     nodes, alignments, pca = [], {}, {}
     for name, dataset in models.items():
-        inputs = {"model_dir": dataset, "analysis": "params:representation_analysis", "flores__en": "en.flores_raw",
+        inputs = {"model_dir": dataset, "analysis": "params:representation_analysis",
+                  "trust_remote_code": "params:trust_remote_code", "flores__en": "en.flores_raw",
                   **{f"flores__{lang}": f"{lang}.flores_raw" for lang in languages}}
         nodes.append(ns_node(NS, bound(encode_and_align_node, model=name), inputs,
                              [f"{NS}.{name}_alignment", f"{NS}.{name}_pca_points"], f"encode_and_align_{name}_node"))

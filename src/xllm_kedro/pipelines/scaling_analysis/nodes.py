@@ -21,7 +21,8 @@ from .._nodes import mlflow_metrics  # noqa: E402
 log = logging.getLogger(__name__)
 
 
-def language_similarity_node(base_model: Path, scaling: dict, flores__en: str, **flores: str) -> dict[str, float]:
+def language_similarity_node(base_model: Path, scaling: dict, trust_remote_code: bool, flores__en: str,
+                             **flores: str) -> dict[str, float]:
     """gamma per language from a model's representations of multi-way parallel sentences.
 
     A language listed under ``scaling.gamma`` takes that value instead.
@@ -30,7 +31,7 @@ def language_similarity_node(base_model: Path, scaling: dict, flores__en: str, *
     todo = [k.split("__")[1] for k in flores if k.split("__")[1] not in given]
     gammas = {lang: float(v) for lang, v in given.items() if f"flores__{lang}" in flores}
     if todo:
-        model, tokenizer = load_model(base_model)
+        model, tokenizer = load_model(base_model, trust_remote_code=trust_remote_code)
         layer = scaling["similarity_layer"]
         en = pooled_hidden_states(model, tokenizer, text_lines(flores__en), desc="encode/en")[layer]
         for lang in todo:

@@ -33,7 +33,8 @@ def create_pipeline(**kwargs) -> Pipeline:
                          f"({sorted(known)})")
     nodes += [
         ns_node("scaling", language_similarity_node,
-                {"base_model": "base_model" if model == "base" else f"{model}.model", "scaling": "params:scaling", "flores__en": "en.flores_raw",
+                {"base_model": "base_model" if model == "base" else f"{model}.model", "scaling": "params:scaling",
+                 "trust_remote_code": "params:trust_remote_code", "flores__en": "en.flores_raw",
                  **{f"flores__{lang}": f"{lang}.flores_raw" for lang in languages}},
                 "language_similarity", "language_similarity_node"),
         ns_node("scaling", fit_laws_node, [points, "language_similarity", "params:scaling"],
