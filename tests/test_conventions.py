@@ -13,6 +13,7 @@ from kedro.framework.startup import bootstrap_project
 from .conftest import PROJECT_ROOT
 
 LIBRARY = ["prompts", "corpora", "training", "generation", "metrics", "scaling", "allocation", "representations",
+           "tasks", "judge", "comet", "comet_worker", "eval_report",
            "modelling", "evaluate", "eval_sets", "experiments", "languages", "io"]
 LAYERS = {"raw", "intermediate", "primary", "feature", "model_input", "models", "model_output", "reporting"}
 

@@ -77,3 +77,48 @@ def test_flores_is_multiway_parallel_and_scores_itself_at_100(shared_data):
     assert translation_scores(lines["zh"], lines["zh"], "zh")["bleu"] == pytest.approx(100.0)
     shifted = translation_scores(lines["hi"][1:] + lines["hi"][:1], lines["hi"], "hi")
     assert shifted["chrf"] < 30
+
+
+def _xquad(shared_data, lang):
+    doc = json.loads((shared_data / "xquad" / f"xquad.{lang}.json").read_text(encoding="utf-8"))
+    return squad_examples(doc, where=lang)
+
+
+@pytest.mark.parametrize("lang", XQUAD_LANGS)
+@pytest.mark.parametrize("normalizer", ["mlqa", "squad"])
+def test_xquad_scores_match_counts_of_exact_embedded_and_unrelated_answers(shared_data, lang, normalizer):
+    examples = _xquad(shared_data, lang)
+    refs = [list(e.answers) for e in examples]
+    assert not any("☃" in r for rs in refs for r in rs)
+    # thirds: the reference itself; the reference after a foreign token; a foreign token alone
+    preds = [[r[0], f"☃ {r[0]}", "☃"][i % 3] for i, r in enumerate(refs)]
+    n = len(preds)
+    exact, embedded = len(range(0, n, 3)), len(range(1, n, 3))
+    scores = qa_scores(preds, refs, lang, normalizer=normalizer)
+    assert scores["exact_match"] == pytest.approx(100 * exact / n)
+    assert scores["containment"] == pytest.approx(100 * (exact + embedded) / n)
+    # an embedded answer shares all its tokens but one extra: 0 < F1 < 1 for each of them
+    assert 100 * exact / n < scores["f1"] < 100 * (exact + embedded) / n
+
+
+@pytest.mark.parametrize("lang", XQUAD_LANGS)
+def test_unicode_quotes_separate_the_mlqa_and_squad_definitions(shared_data, lang):
+    refs = [list(e.answers) for e in _xquad(shared_data, lang)[:200]]
+    quoted = [f"«{r[0]}»" for r in refs]  # guillemets are Unicode punctuation, not ASCII
+    assert qa_scores(quoted, refs, lang, normalizer="mlqa")["exact_match"] == 100.0
+    assert qa_scores(quoted, refs, lang, normalizer="squad")["exact_match"] == 0.0
+
+
+@pytest.mark.parametrize("lang", ["ar", "el", "hi", "tr", "vi", "zh"])
+def test_flores_devtest_bleu_and_chrf_equal_sacrebleu_corpus_scores(shared_data, lang):
+    import sacrebleu
+
+    read = lambda code: text_lines((shared_data / "flores" / f"flores101.devtest.{code}").read_text(encoding="utf-8"))  # noqa: E731
+    refs, english = read(lang)[:300], read("en")[:300]
+    hyps = refs[:150] + english[150:]  # half right, half untranslated
+    ours = translation_scores(hyps, refs, lang)
+    tokenize = "zh" if lang == "zh" else "13a"
+    assert ours["bleu"] == pytest.approx(sacrebleu.corpus_bleu(hyps, [refs], tokenize=tokenize).score)
+    assert ours["chrf"] == pytest.approx(sacrebleu.corpus_chrf(hyps, [refs], char_order=6, word_order=0, beta=2).score)
+    assert f"tok:{tokenize}" in ours["bleu_signature"] and "nrefs:1" in ours["bleu_signature"]
+    assert translation_scores(refs, refs, lang)["bleu"] == pytest.approx(100.0)

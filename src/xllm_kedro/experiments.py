@@ -12,15 +12,13 @@ from dataclasses import dataclass
 from .corpora import parse_source
 from .languages import check_languages
 
-TASKS = ("qa", "translation")
-
 
 @dataclass(frozen=True)
 class Experiment:
     name: str
     sources: tuple[str, ...]  # e.g. alpaca_en, alpaca_zh, translation_en_zh:500
     eval_languages: tuple[str, ...]
-    tasks: tuple[str, ...] = TASKS
+    tasks: tuple[str, ...] = ()  # names of tasks declared in parameters 'tasks'
     sweep_language: str | None = None
     translation_size: int | None = None
     budget: int | None = None  # budgeted MuIT: translation data split by the allocation pipeline
@@ -50,7 +48,7 @@ def sweep_experiment_name(lang: str, size: int) -> str:
     return f"sweep_{lang}_{size}"
 
 
-def _experiment(name: str, spec: Mapping, languages: list[str]) -> Experiment:
+def _experiment(name: str, spec: Mapping, languages: list[str], declared: tuple[str, ...]) -> Experiment:
     where = f"parameters experiments.{name}"
     if not isinstance(spec, Mapping) or "sources" not in spec:
         raise ValueError(f"{where}: needs a 'sources' list")
@@ -68,10 +66,10 @@ def _experiment(name: str, spec: Mapping, languages: list[str]) -> Experiment:
     for lang in evals:
         if lang not in languages:
             raise ValueError(f"{where}.eval_languages: {lang!r} is not in parameters 'languages'")
-    tasks = tuple(spec.get("tasks", TASKS))
-    bad = set(tasks) - set(TASKS)
+    tasks = tuple(spec.get("tasks", declared))
+    bad = set(tasks) - set(declared)
     if bad:
-        raise ValueError(f"{where}.tasks: unknown task(s) {sorted(bad)}; known: {list(TASKS)}")
+        raise ValueError(f"{where}.tasks: unknown task(s) {sorted(bad)}; declared in parameters 'tasks': {list(declared)}")
     return Experiment(name, sources, evals, tasks)
 
 
@@ -109,7 +107,8 @@ def _budgeted(params: Mapping, languages: list[str], sweep_langs: list[str]) -> 
 def load_experiments(params: Mapping) -> list[Experiment]:
     """Declared experiments, one per (language, size) of the scaling sweep, and the budgeted runs."""
     languages = check_languages(list(params.get("languages") or []), where="parameters 'languages'")
-    exps = [_experiment(n, s, languages) for n, s in (params.get("experiments") or {}).items()]
+    declared = tuple(params.get("tasks") or ())
+    exps = [_experiment(n, s, languages, declared) for n, s in (params.get("experiments") or {}).items()]
     sweep = params.get("sweep") or {}
     sweep_langs: list[str] = []
     if sweep:

@@ -34,3 +34,15 @@ class InputsExistHook:
                 missing.append(f"  {name}: {catalog.get(name)}")
         if missing:
             raise FileNotFoundError("input(s) of this run do not exist:\n" + "\n".join(missing))
+
+
+class JudgeCredentialsHook:
+    """Puts ``llm_judge`` of conf/local/credentials.yml (or ``{}``) in the catalog as
+    ``llm_judge_credentials``: a catalog entry naming credentials fails every run when they are absent,
+    while the LLM judge is optional and skips itself, with a log line, without them."""
+
+    @hook_impl
+    def after_catalog_created(self, catalog, conf_creds) -> None:
+        from kedro.io import MemoryDataset
+
+        catalog["llm_judge_credentials"] = MemoryDataset(dict((conf_creds or {}).get("llm_judge") or {}))

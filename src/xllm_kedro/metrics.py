@@ -11,6 +11,7 @@ Translation scores are corpus-level sacrebleu BLEU and chrF2, each with its sign
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import string
@@ -20,6 +21,10 @@ from collections import Counter
 from pathlib import Path
 
 import sacrebleu
+from sacrebleu.tokenizers.tokenizer_spm import TokenizerSPM
+from sacrebleu.utils import SACREBLEU_DIR
+
+log = logging.getLogger(__name__)
 
 _UNICODE_PUNCT = frozenset(
     chr(i) for i in range(sys.maxunicode + 1) if unicodedata.category(chr(i)).startswith("P")
@@ -96,17 +101,32 @@ def qa_scores(predictions: list[str], references: list[list[str]], lang: str, no
     return {"exact_match": 100 * em / n, "f1": 100 * f1 / n, "containment": 100 * contain / n}
 
 
-def _spbleu_model_available(spm_path: str | None) -> bool:
-    candidates = [spm_path] if spm_path else []
-    home = os.environ.get("SACREBLEU", str(Path.home() / ".sacrebleu"))
-    candidates.append(str(Path(home) / "models" / "flores101_sacrebleu.spm"))
-    return any(c and Path(c).exists() for c in candidates)
+def _flores101_bleu(spm_path: str | None) -> sacrebleu.metrics.BLEU | None:
+    """sacrebleu's spBLEU (``flores101`` tokenizer) on a local SentencePiece model (``spm_path``, else
+    sacrebleu's cache under ``$SACREBLEU``), or None, logged, when the model or sentencepiece is missing:
+    sacrebleu itself would download the model."""
+    cache = Path(os.environ.get("SACREBLEU", SACREBLEU_DIR)) / "models" / "sacrebleu_tokenizer_spm.model"
+    model = Path(spm_path) if spm_path else cache
+    if not model.exists():
+        log.info("spbleu skipped: no flores101 SentencePiece model at %s (parameter spm_path or $SACREBLEU)", model)
+        return None
+    try:
+        import sentencepiece
+    except ImportError:
+        log.info("spbleu skipped: the sentencepiece package is not installed")
+        return None
+    bleu = sacrebleu.metrics.BLEU(tokenize="none")
+    tokenizer = TokenizerSPM.__new__(TokenizerSPM)  # sacrebleu's own tokenizer, loaded from this path
+    tokenizer.name, tokenizer.sp = "flores101", sentencepiece.SentencePieceProcessor(model_file=str(model))
+    bleu.tokenizer, bleu.tokenizer_signature = tokenizer, tokenizer.signature()
+    return bleu
 
 
 def translation_scores(hypotheses: list[str], references: list[str], tgt_lang: str, *, spm_path: str | None = None) -> dict:
     """Corpus BLEU (``zh`` tokenizer for a Chinese target, ``13a`` otherwise) and chrF2, with signatures.
 
     spBLEU (``flores101`` tokenizer) is added only when its SentencePiece model is present locally.
+    Every score is corpus-level.
     """
     if len(hypotheses) != len(references):
         raise ValueError(f"{len(hypotheses)} hypotheses but {len(references)} references")
@@ -118,8 +138,7 @@ def translation_scores(hypotheses: list[str], references: list[str], tgt_lang: s
         "chrf": chrf.corpus_score(hypotheses, [references]).score,
         "chrf_signature": str(chrf.get_signature()),
     }
-    if _spbleu_model_available(spm_path):
-        spbleu = sacrebleu.metrics.BLEU(tokenize="flores101")
+    if (spbleu := _flores101_bleu(spm_path)) is not None:
         out["spbleu"] = spbleu.corpus_score(hypotheses, [references]).score
         out["spbleu_signature"] = str(spbleu.get_signature())
     return out

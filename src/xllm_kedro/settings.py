@@ -2,9 +2,9 @@
 
 from kedro.config import OmegaConfigLoader
 
-from xllm_kedro.hooks import InputsExistHook, ProjectParametersHook
+from xllm_kedro.hooks import InputsExistHook, JudgeCredentialsHook, ProjectParametersHook
 
-HOOKS = (ProjectParametersHook(), InputsExistHook())
+HOOKS = (ProjectParametersHook(), InputsExistHook(), JudgeCredentialsHook())
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",

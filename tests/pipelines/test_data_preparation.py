@@ -68,3 +68,60 @@ def test_direction_ablation_builds_x_to_en_instructions_only_when_asked(use_para
     params["experiments"] = {"x_zh": {"sources": ["alpaca_en", "alpaca_zh", "translation_en_zh"], "eval_languages": ["zh"]}}
     use_parameters(params)
     assert "zh.reverse_translation_instructions" not in create_pipeline().all_outputs()
+
+
+def test_statistics_table_counts_per_corpus_with_wikimatrix_skips_and_margin_drops(use_parameters, tmp_path):
+    from xllm_kedro.corpora import InstructionFile, WikiMatrixCorpus
+
+    params = base_parameters()
+    params.update(languages=["zh"], sweep={}, allocation={"budgets": [], "budget_fractions": []},
+                  experiments={"x_zh": {"sources": ["alpaca_en", "alpaca_zh", "translation_en_zh"], "eval_languages": ["zh"]}})
+    params["data_preparation"]["reading"] = {"skip_bad_lines": True, "min_margin": 1.04}
+    params["data_preparation"]["parallel_corpora"] = {"default": ["wikimatrix", "parallel"]}
+    use_parameters(params)
+    en = (RAW / "parallel" / "en-zh.en").read_text(encoding="utf-8").splitlines()
+    zh = (RAW / "parallel" / "en-zh.zh").read_text(encoding="utf-8").splitlines()
+    tsv = tmp_path / "wm.tsv"  # 5 new pairs, 2 under the margin, 2 malformed lines, 3 repeating the Moses file
+    rows = [f"1.10\tWikiMatrix line {i}.\t维基第{i}行。" for i in range(5)] + ["1.00\tLow one.\t低一。", "1.03\tLow two.\t低二。"]
+    rows += ["1.2\tonly two columns", "n/a\ta\tb"] + [f"1.2\t{en[i]}\t{zh[i]}" for i in range(3)]
+    tsv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    raw = {"en.alpaca_raw": InstructionFile(RAW / "alpaca" / "en.json"),  # lazy readers, as the catalog loads them
+           "zh.alpaca_raw": InstructionFile(RAW / "alpaca" / "zh.json"),
+           "zh.wikimatrix_raw": WikiMatrixCorpus(tsv),
+           "zh.parallel_raw": ParallelCorpus(RAW / "parallel" / "en-zh.en", RAW / "parallel" / "en-zh.zh"),
+           "zh.qa_raw": json.loads((RAW / "qa" / "zh.json").read_text(encoding="utf-8"))}
+    catalog = memory_catalog(params, **raw)
+    SequentialRunner().run(create_pipeline(), catalog)
+    row = catalog["data_statistics"].load().set_index("language").loc["zh"]
+    assert row["parallel_corpora"] == "wikimatrix+parallel" and row["min_margin"] == 1.04
+    assert (row["wikimatrix.read"], row["wikimatrix.skipped_bad_lines"], row["wikimatrix.dropped_below_margin"]) == (10, 2, 2)
+    assert row["wikimatrix.kept"] == 8
+    # the Moses file: 42 lines, one duplicate and one copy within it (see above), 3 already seen in WikiMatrix
+    assert (row["parallel.read"], row["parallel.kept"], row["parallel.dropped_duplicate"]) == (42, 37, 4)
+    assert row["parallel_kept"] == 8 + 37 and row["parallel_skipped_bad_lines"] == 2
+    assert len(catalog["x_zh.train_mix"].load()) == 12 + 12 + 45
+    assert catalog["data_statistics_metrics"].load()["data.zh.parallel_kept"]["value"] == 45
+
+
+def test_alpaca_translation_with_a_local_causal_model(use_parameters, tiny_model_dir):
+    params = base_parameters()
+    params.update(languages=["zh"], sweep={}, allocation={"budgets": [], "budget_fractions": []},
+                  experiments={"x_zh": {"sources": ["alpaca_en", "alpaca_zh"], "eval_languages": ["zh"]}})
+    params["data_preparation"]["alpaca_translation"] = {
+        "enabled": True, "model_dir": str(tiny_model_dir), "languages": ["zh"], "max_records": 3,
+        "batch_size": 4, "max_new_tokens": 6}
+    use_parameters(params)
+    pipeline = create_pipeline()
+    assert "zh.alpaca_raw" not in pipeline.inputs() and "zh.alpaca_translated" in pipeline.all_outputs()
+    english = list(read_instructions(RAW / "alpaca" / "en.json"))
+    raw = {"en.alpaca_raw": english, "zh.parallel_raw": ParallelCorpus(RAW / "parallel" / "en-zh.en", RAW / "parallel" / "en-zh.zh"),
+           "zh.qa_raw": json.loads((RAW / "qa" / "zh.json").read_text(encoding="utf-8"))}
+    catalog = memory_catalog(params, keep=("zh.alpaca_translated",), **raw)
+    SequentialRunner().run(pipeline, catalog)
+    translated = list(catalog["zh.alpaca_translated"].load())
+    assert len(translated) == 3 and all(set(r) == {"instruction", "input", "output"} for r in translated)
+    for src, out in zip(english[:3], translated):
+        for key in ("instruction", "input", "output"):  # empty fields stay empty; the others are translated
+            assert isinstance(out[key], str) and (src[key] != "" or out[key] == ""), key
+    stats = catalog["data_statistics"].load().set_index("language")
+    assert stats.loc["zh", "alpaca_kept"] + stats.loc["zh", "alpaca_dropped_empty"] == 3

@@ -1,25 +1,7 @@
 import torch
 
-from xllm_kedro.generation import generate
 from xllm_kedro.modelling import load_model
 from xllm_kedro.representations import language_similarity, pooled_hidden_states
-
-
-def test_batched_generation_equals_one_at_a_time(tiny_model_dir):
-    model, tokenizer = load_model(tiny_model_dir)
-    prompts = ["short", "a much longer prompt with several more words in it", "mid length prompt"]
-    batched = generate(model, tokenizer, prompts, max_new_tokens=6, batch_size=3)
-    single = [generate(model, tokenizer, [p], max_new_tokens=6, batch_size=1)[0] for p in prompts]
-    assert batched == single
-
-
-def test_stop_strings_cut_the_output(tiny_model_dir):
-    model, tokenizer = load_model(tiny_model_dir)
-    full = generate(model, tokenizer, ["hello"], max_new_tokens=12)[0]
-    if len(full) > 2:
-        stop = full[1:3]
-        cut = generate(model, tokenizer, ["hello"], max_new_tokens=12, stop=[stop])[0]
-        assert cut == full[: full.find(stop)].strip()
 
 
 def test_pooling_ignores_padding(tiny_model_dir):

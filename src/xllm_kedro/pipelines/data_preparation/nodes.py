@@ -1,60 +1,83 @@
-"""Nodes of data_preparation: adapt catalog data to the corpora library."""
+"""Nodes of data_preparation: adapt catalog data to the corpora library.
+
+Cleaned pairs and instructions leave these nodes as lazy streams with their reports (see
+corpora/streams.py); the catalog writes them record by record, so no corpus is held in memory.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 
 import pandas as pd
 
-from ...corpora import CleaningReport, CleaningRules, ParallelCorpus, build_mix, clean_instructions, clean_pairs
-from ...corpora import translation_instructions, with_limits
+from ...corpora import (DIRECTIONS, CleaningRules, CountedStream, ReadingOptions, Stream, StreamReport, build_mix,
+                        clean_corpora, clean_instruction_stream, configure, instructions_from_records, with_limits)
+from ...corpora.machine_translation import AlpacaTranslation, translate_instructions
 from ...eval_sets import squad_examples
 from .._nodes import mlflow_metrics
 
 
-def prepare_alpaca_node(records: list[dict]) -> tuple[list[dict], dict]:
-    """Normalise Alpaca records and drop the empty ones.
+def prepare_alpaca_node(records, reading: dict) -> tuple[CountedStream, StreamReport]:
+    """Normalise Alpaca records and drop the empty ones (bad lines skipped and counted if asked).
 
     Returns:
-        The kept records and a count report.
+        The kept records (a stream) and its count report.
     """
-    return clean_instructions(records)
+    stream = CountedStream(clean_instruction_stream, configure(records, ReadingOptions.from_params(reading)))
+    return stream, stream.report
 
 
-def clean_parallel_node(corpus: ParallelCorpus, cleaning: dict, lang: str) -> tuple[list[dict], dict]:
-    """Stream the raw pairs through the cleaning rules.
+def translate_alpaca_node(records, alpaca_translation: dict, lang: str) -> Stream:
+    """English Alpaca translated into ``lang`` with the local model of the parameters (a stream)."""
+    return Stream(translate_instructions, records, AlpacaTranslation.from_params(alpaca_translation, [lang]), lang)
+
+
+def clean_parallel_node(cleaning: dict, reading: dict, lang: str, **corpora) -> tuple[CountedStream, StreamReport]:
+    """Stream the language's raw corpora, in order, through the cleaning rules.
 
     Returns:
-        Clean pairs as {"en", "x"} records and the per-rule drop counts.
+        Clean pairs as {"en", "x"} records (a stream) and its report: totals and, per corpus,
+        ``<corpus>.<count>`` (read, skipped bad lines, below the margin, kept, each rule's drops).
     """
-    report = CleaningReport()
-    pairs = [{"en": en, "x": x} for en, x in clean_pairs(corpus, lang, CleaningRules.from_params(cleaning), report)]
-    return pairs, report.as_dict()
+    options = ReadingOptions.from_params(reading)
+    stream = CountedStream(clean_corpora, {name: configure(c, options) for name, c in corpora.items()}, lang,
+                           CleaningRules.from_params(cleaning))
+    return stream, stream.report
 
 
-def build_translation_instructions_node(pairs: list[dict], translation: dict, lang: str,
-                                        direction: str | None = None) -> list[dict]:
+def build_translation_instructions_node(pairs, translation: dict, lang: str, direction: str | None = None) -> Stream:
     """Translation instructions with rotated wording, deterministic per seed; the direction is the
     parameter's (En->X by default) unless the pipeline fixes it (X->En for the ablation)."""
-    return list(translation_instructions(
-        ((p["en"], p["x"]) for p in pairs), lang, direction=direction or translation["direction"],
-        seed=translation["seed"],
-    ))
+    direction = direction or translation["direction"]
+    if direction not in DIRECTIONS:
+        raise ValueError(f"parameters data_preparation.translation.direction: {direction!r} is not one of {list(DIRECTIONS)}")
+    return Stream(instructions_from_records, pairs, lang, direction, translation["seed"])
 
 
-def data_statistics_node(**reports: dict) -> tuple[pd.DataFrame, dict]:
+def data_statistics_node(reading: dict, **reports: Mapping) -> tuple[pd.DataFrame, dict]:
     """One row per language (Table 1 of the paper, after cleaning) and the same numbers for MLflow.
 
     Args:
+        reading: the reading parameters (the margin threshold goes in the table).
         reports: ``<lang>__parallel`` cleaning reports and ``<lang>__alpaca`` counts.
+
+    Columns: ``parallel_<count>`` totals over a language's corpora, ``<corpus>.<count>`` per corpus,
+    ``alpaca_<count>``, ``parallel_corpora`` and ``min_margin``.
     """
     rows: dict[str, dict] = {}
     for key, report in reports.items():
         lang, kind = key.split("__")
         row = rows.setdefault(lang, {"language": lang})
-        row.update({f"{kind}_{k}": v for k, v in report.items()})
-    table = pd.DataFrame(sorted(rows.values(), key=lambda r: r["language"])).fillna(0)
-    metrics = {f"data.{r['language']}.{k}": v for r in table.to_dict("records") for k, v in r.items() if k != "language"}
+        for k, v in dict(report).items():
+            row[k if "." in k else f"{kind}_{k}"] = v
+        if kind == "parallel":
+            row["parallel_corpora"] = "+".join(dict.fromkeys(k.split(".")[0] for k in report if "." in k))
+            row["min_margin"] = ReadingOptions.from_params(reading).min_margin
+    table = pd.DataFrame(sorted(rows.values(), key=lambda r: r["language"]))
+    counts = [c for c in table.select_dtypes("number").columns if c != "min_margin"]
+    table[counts] = table[counts].fillna(0).astype(int)  # English has no parallel corpus: zero pairs
+    metrics = {f"data.{r['language']}.{k}": v for r in table.to_dict("records") for k, v in r.items() if k in counts}
     return table, mlflow_metrics(metrics)
 
 
@@ -63,13 +86,13 @@ def prepare_qa_node(document: dict, lang: str) -> list[dict]:
     return [asdict(e) for e in squad_examples(document, where=f"QA set {lang}.qa_raw")]
 
 
-def build_mix_node(mixing: dict, sources: list[str], **datasets: list[dict]) -> list[dict]:
+def build_mix_node(mixing: dict, sources: list[str], **datasets) -> list[dict]:
     """Concatenate the experiment's sources (prefix-cut where a size is given) and shuffle."""
     return build_mix(datasets, sources, seed=mixing["seed"])
 
 
 def build_budgeted_mix_node(allocation_table: pd.DataFrame, mixing: dict, sources: list[str], strategy: str,
-                            budget: int, **datasets: list[dict]) -> list[dict]:
+                            budget: int, **datasets) -> list[dict]:
     """A MuIT mix whose translation data per language is the allocation pipeline's split of ``budget``."""
     rows = allocation_table[(allocation_table["budget"] == budget) & (allocation_table["strategy"] == f"{strategy}_integer")]
     if len(rows) != 1:

@@ -1,4 +1,4 @@
-"""Nodes of evaluation: score each experiment's model on its declared tasks."""
+"""Nodes of evaluation: score each experiment's model on its declared tasks, then report."""
 
 from __future__ import annotations
 
@@ -7,51 +7,51 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from ...eval_sets import QAExample, text_lines
-from ...evaluate import evaluate_qa, evaluate_translation
+from ...comet import comet_scores, comet_settings
+from ...eval_report import long_results, markdown, translation_figure, wide_results
+from ...evaluate import evaluate_model, llm_qa_judge
+from ...judge import endpoint_from_credentials
 from ...modelling import load_model
+from ...tasks import load_tasks
 from .._nodes import mlflow_metrics
 
 
-def evaluate_model_node(model_dir: Path, evaluation: dict, experiment: str, tasks: list[str], languages: list[str],
-                        **eval_data) -> tuple[list[dict], dict]:
-    """Generate greedily on every (task, language) of the experiment and score the outputs.
+def evaluate_model_node(model_dir: Path, evaluation: dict, tasks: dict, experiment: str, units: list[list[str]],
+                        llm_judge_credentials: dict | None = None, **data) -> tuple[list[dict], dict]:
+    """Greedy generation on every (task, language) unit of the experiment, scored by the task's metrics.
 
     Args:
-        eval_data: ``qa__<lang>`` QA examples and ``flores__<lang>`` sentence files (en included).
+        data: ``<task>__<lang>`` datasets (translation tasks also ``<task>__en``).
 
     Returns:
-        All predictions, and metrics keyed ``<task>.<lang>.<metric>``.
+        All predictions, and metrics keyed ``<task>.<lang or pair>.<metric>``.
     """
     torch.manual_seed(evaluation["seed"])
+    declared = load_tasks(tasks)
+    metrics_wanted = {m for name, _ in units for m in declared[name].metrics}
+    scorers = evaluation.get("scorers") or {}
+    judge = comet = None
+    if "llm_judge" in metrics_wanted and (endpoint := endpoint_from_credentials(llm_judge_credentials,
+                                                                                 scorers.get("llm_judge") or {})):
+        judge = llm_qa_judge(endpoint, int(scorers["llm_judge"].get("max_questions") or 0))
+    if "comet" in metrics_wanted and (settings := comet_settings(scorers.get("comet") or {})):
+        comet = lambda src, hyp, ref: comet_scores(settings, src, hyp, ref)  # noqa: E731
     model, tokenizer = load_model(model_dir)
-    gen = {k: evaluation["generation"][k] for k in ("max_new_tokens", "batch_size", "stop")}
-    limit = evaluation.get("max_examples") or None
-    records, metrics = [], {}
-    for lang in languages:
-        if "qa" in tasks:
-            examples = [QAExample(**e) for e in eval_data[f"qa__{lang}"]][:limit]
-            recs, scores = evaluate_qa(model, tokenizer, examples, lang, normalizer=evaluation["qa_normalizer"], **gen)
-            records += recs
-            metrics.update({f"qa.{lang}.{k}": v for k, v in scores.items()})
-        if "translation" in tasks:
-            sources = text_lines(eval_data["flores__en"])[:limit]
-            refs = text_lines(eval_data[f"flores__{lang}"])[:limit]
-            recs, scores = evaluate_translation(model, tokenizer, sources, refs, "en", lang, **gen)
-            records += recs
-            metrics.update({f"translation.en-{lang}.{k}": v for k, v in scores.items()})
+    records, metrics = evaluate_model(
+        model, tokenizer, declared, [tuple(u) for u in units],
+        {tuple(key.split("__")): value for key, value in data.items()}, batch_size=evaluation["batch_size"],
+        limit=evaluation.get("max_examples") or None, spm_path=evaluation.get("spbleu_model"), judge=judge, comet=comet)
     return [{"experiment": experiment, **r} for r in records], metrics
 
 
-def collect_results_node(**metrics_by_experiment: dict) -> tuple[pd.DataFrame, dict]:
-    """One long table of every experiment's scores, and the numeric ones for MLflow."""
-    rows = [
-        {"experiment": exp, "task": key.split(".")[0], "language": key.split(".")[1],
-         "metric": key.split(".", 2)[2], "value": value}
-        for exp, metrics in metrics_by_experiment.items()
-        for key, value in metrics.items()
-        if not isinstance(value, str)
-    ]
-    table = pd.DataFrame(rows, columns=["experiment", "task", "language", "metric", "value"])
-    flat = {f"{r['experiment']}.{r['task']}.{r['language']}.{r['metric']}": r["value"] for r in rows}
-    return table, mlflow_metrics(flat)
+def collect_results_node(evaluation: dict, tasks: dict, **metrics_by_experiment: dict):
+    """Every experiment's scores: a long table, the wide model x task/language table (CSV and
+    markdown), the per-direction translation chart, and the numeric scores for MLflow."""
+    long = long_results(metrics_by_experiment)
+    wide = wide_results(long)
+    translation = [name for name, spec in tasks.items() if spec.get("kind") == "translation"]
+    chart_metrics = (evaluation.get("report") or {}).get("chart_metrics") or ["bleu"]
+    figure = translation_figure(long, translation, chart_metrics)
+    flat = {f"{r.experiment}.{r.task}.{r.language}.{r.metric}": r.value for r in long.itertuples()
+            if pd.notna(r.value)}
+    return long, wide, markdown(wide), figure, mlflow_metrics(flat)

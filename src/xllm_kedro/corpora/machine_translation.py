@@ -1,0 +1,89 @@
+"""Alpaca-X by machine translation: the fields of English Alpaca records translated into a target
+language with a local model (causal: prompted with the translation instruction through
+``generation.generate``; seq2seq: the text as the model's input). Off by default; the model is loaded
+only when the stream is iterated, and records flow through in chunks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+
+from ..languages import get_language
+from .instructions import INSTRUCTION_KEYS
+
+CHUNK = 64  # records whose fields are translated together
+
+
+@dataclass(frozen=True)
+class AlpacaTranslation:
+    """``data_preparation.alpaca_translation`` in parameters."""
+
+    enabled: bool = False
+    model_dir: str | None = None
+    languages: list[str] = field(default_factory=list)
+    max_records: int = 0  # 0: every record
+    batch_size: int = 8
+    max_new_tokens: int = 256
+
+    @classmethod
+    def from_params(cls, params: Mapping | None, languages: list[str]) -> "AlpacaTranslation":
+        where = "parameters data_preparation.alpaca_translation"
+        params = dict(params or {})
+        unknown = set(params) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"{where}: unknown key(s) {sorted(unknown)}; known: {sorted(cls.__dataclass_fields__)}")
+        spec = cls(**params)
+        if spec.enabled:
+            if not spec.model_dir:
+                raise ValueError(f"{where}.model_dir: a local model directory is needed when enabled")
+            for lang in spec.languages:
+                get_language(lang, where=f"{where}.languages")
+                if lang not in languages:
+                    raise ValueError(f"{where}.languages: {lang!r} is not in parameters 'languages'")
+        return spec
+
+    def translates(self, lang: str) -> bool:
+        return self.enabled and lang in self.languages
+
+
+def _translator(model_dir: Path, target_lang: str, batch_size: int, max_new_tokens: int) -> Callable[[list[str]], list[str]]:
+    import torch
+    from transformers import AutoConfig, AutoModelForSeq2SeqLM, AutoTokenizer
+
+    if not AutoConfig.from_pretrained(model_dir, local_files_only=True).is_encoder_decoder:
+        from ..generation import generate
+        from ..modelling import load_model
+        from ..prompts import alpaca_prompt, translation_instruction
+
+        model, tokenizer = load_model(model_dir)
+        instruction = translation_instruction("en", target_lang)
+        return lambda texts: generate(model, tokenizer, [alpaca_prompt(instruction, t) for t in texts],
+                                      max_new_tokens=max_new_tokens, batch_size=batch_size,
+                                      stop=("\n\n###", "### Instruction"), desc=f"translate alpaca to {target_lang}")
+    tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+    model = AutoModelForSeq2SeqLM.from_pretrained(model_dir, local_files_only=True).eval()
+
+    @torch.inference_mode()
+    def seq2seq(texts: list[str]) -> list[str]:
+        out = []
+        for i in range(0, len(texts), batch_size):
+            enc = tokenizer(texts[i:i + batch_size], return_tensors="pt", padding=True, truncation=True)
+            ids = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False)
+            out += [t.strip() for t in tokenizer.batch_decode(ids, skip_special_tokens=True)]
+        return out
+
+    return seq2seq
+
+
+def translate_instructions(records: Iterable[dict], spec: AlpacaTranslation, target_lang: str) -> Iterator[dict]:
+    """Each record with its non-empty fields translated (empty fields stay empty), in order; one
+    record out for each record in (the first ``max_records``)."""
+    get_language(target_lang, where="alpaca translation target")
+    translate = _translator(Path(spec.model_dir), target_lang, spec.batch_size, spec.max_new_tokens)
+    records = islice(records, spec.max_records or None)
+    while chunk := list(islice(records, CHUNK)):
+        translated = iter(translate([r[k] for r in chunk for k in INSTRUCTION_KEYS if r[k]]))
+        for r in chunk:
+            yield {k: next(translated) if r[k] else "" for k in INSTRUCTION_KEYS}

@@ -1,0 +1,68 @@
+"""Lazy, re-iterable streams: what data_preparation's nodes pass to each other.
+
+A node returns one of these instead of a list; the catalog dataset that saves it iterates it once,
+writing each record as it comes (atomically), and a loading dataset gives a stream that rereads the
+file. So a corpus flows from the raw files to the JSONL on disk without being held in memory.
+
+A stream's counts (what was read, dropped, kept) are known only once a pass has ended. Kedro saves a
+node's outputs in the order they are declared, so the data is written first and its report then
+costs nothing; a report asked for before any complete pass runs one counting pass itself, so it is
+right in any order (a memory catalog, a different runner).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+
+
+class Stream:
+    """Iterating calls ``produce(*args)`` again: a fresh pass each time, nothing kept between passes."""
+
+    def __init__(self, produce: Callable[..., Iterator], *args) -> None:
+        self._produce, self._args = produce, args
+
+    def __iter__(self) -> Iterator:
+        return iter(self._produce(*self._args))
+
+
+class CountedStream:
+    """A Stream whose ``produce(*args, counts)`` fills ``counts`` as it goes; see ``report``."""
+
+    def __init__(self, produce: Callable[..., Iterator], *args) -> None:
+        self._produce, self._args = produce, args
+        self._counts: dict | None = None
+
+    def __iter__(self) -> Iterator:
+        counts: dict = {}
+        yield from self._produce(*self._args, counts)
+        self._counts = counts
+
+    def counts(self) -> dict:
+        """The counts of the last complete pass, running one if there was none."""
+        if self._counts is None:
+            for _ in self:
+                pass
+        return dict(self._counts)
+
+    @property
+    def report(self) -> "StreamReport":
+        return StreamReport(self)
+
+
+class StreamReport(Mapping):
+    """The counts of a CountedStream as a mapping, resolved when first read."""
+
+    def __init__(self, stream: CountedStream) -> None:
+        self._stream = stream
+
+    def _data(self) -> dict:
+        return self._stream.counts()
+
+    def __getitem__(self, key):
+        return self._data()[key]
+
+    def __iter__(self):
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())

@@ -1,0 +1,36 @@
+"""conf/paper declares the hub sources of data_preparation (not run here: no network). The entries must
+parse and name their dataset types; the pipeline built from conf/paper's parameters must read them."""
+
+from __future__ import annotations
+
+import importlib
+
+import yaml
+
+from xllm_kedro.pipelines.data_preparation.pipeline import parallel_corpora
+
+from .conftest import PROJECT_ROOT
+
+PAPER = PROJECT_ROOT / "conf" / "paper"
+
+
+def test_paper_catalog_parses_and_names_its_hub_datasets():
+    catalog = yaml.safe_load((PAPER / "catalog.yml").read_text(encoding="utf-8"))
+    hub = {name: entry for name, entry in catalog.items() if entry["type"] == "huggingface.HFDataset"}
+    assert {"en.alpaca_raw", "{lang}.alpaca_raw", "{lang}.wikimatrix_raw", "zh.news_commentary_raw"} <= set(hub)
+    for name, entry in hub.items():
+        assert entry["dataset_name"].count("/") == 1 and entry["dataset_kwargs"]["split"] == "train", name
+        assert entry["metadata"]["kedro-viz"]["layer"] == "raw"
+    module = importlib.import_module("kedro_datasets.huggingface")  # the type the entries name exists
+    assert hasattr(module, "HFDataset")
+
+
+def test_paper_parameters_name_a_declared_corpus_for_every_language():
+    params = yaml.safe_load((PAPER / "parameters.yml").read_text(encoding="utf-8"))
+    params.update(yaml.safe_load((PAPER / "parameters_data_preparation.yml").read_text(encoding="utf-8")))
+    catalog = yaml.safe_load((PAPER / "catalog.yml").read_text(encoding="utf-8"))
+    corpora = parallel_corpora(params["data_preparation"], params["languages"])
+    assert corpora["zh"] == ["wikimatrix", "news_commentary"] and corpora["el"] == ["wikimatrix"]
+    for lang, names in corpora.items():
+        for name in names:
+            assert f"{lang}.{name}_raw" in catalog or f"{{lang}}.{name}_raw" in catalog, (lang, name)
