@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kedro.framework.hooks import hook_impl
+from kedro.io import AbstractDataset
 
 
 class ProjectParametersHook:
@@ -30,8 +31,11 @@ class InputsExistHook:
         for name in sorted(pipeline.inputs()):
             if name.startswith("params:") or name == "parameters":
                 continue
+            dataset = catalog.get(name)
+            if type(dataset)._exists is AbstractDataset._exists:
+                continue  # it cannot tell (a hub dataset, say): its own load will say what is wrong
             if not catalog.exists(name):
-                missing.append(f"  {name}: {catalog.get(name)}")
+                missing.append(f"  {name}: {dataset}")
         if missing:
             raise FileNotFoundError("input(s) of this run do not exist:\n" + "\n".join(missing))
 

@@ -10,14 +10,17 @@ from ..experiments import load_experiments
 from ..project_parameters import project_parameters
 
 
+BUDGETED = "budgeted"  # the tag of nodes that close the loop through the allocation pipeline
+
+
 def bound(func, **kwargs):
     """``func`` with keyword arguments fixed at build time (a language, an experiment), keeping its name."""
     return update_wrapper(partial(func, **kwargs), func)
 
 
-def ns_node(namespace: str | None, func, inputs, outputs, name: str) -> Node:
+def ns_node(namespace: str | None, func, inputs, outputs, name: str, tags=None) -> Node:
     """A node grouped under ``namespace`` in kedro-viz; dataset names are given in full by the caller."""
-    return Node(func, inputs, outputs, name=name, namespace=namespace)
+    return Node(func, inputs, outputs, name=name, namespace=namespace, tags=tags)
 
 
 def experiments():

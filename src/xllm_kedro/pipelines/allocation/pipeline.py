@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from kedro.pipeline import Pipeline
 
-from .._nodes import experiments, ns_node
+from .._nodes import BUDGETED, experiments, ns_node
 from .nodes import allocate_budget_node, budget_sweep_node, compare_budgeted_node
 
 
@@ -21,5 +21,5 @@ def create_pipeline(**kwargs) -> Pipeline:
         inputs = {"allocation_table": "allocation_table", "laws": "scaling_laws", "allocation": "params:allocation",
                   "scaling": "params:scaling", **{e.name: f"{e.name}.metrics" for e in budgeted}}
         nodes.append(ns_node("allocation", compare_budgeted_node, inputs,
-                             ["budgeted_comparison", "budgeted_metrics"], "compare_budgeted_node"))
+                             ["budgeted_comparison", "budgeted_metrics"], "compare_budgeted_node", tags=BUDGETED))
     return Pipeline(nodes, tags="allocation")
