@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from .allocation import predicted_mean_score, slsqp_allocation, solve_allocation
-from .bench_data_prep import data_prep_pairs_per_s, data_prep_peak_rss_mb_2m_pairs
+from .bench_data_prep import data_prep_pairs_per_s, data_prep_peak_rss_mb_2m_pairs, data_prep_peak_rss_mb_10m_lines
 from .bench_generation import generation_vs_batch8_unsorted
 from .bench_sft import sft_mfu, sft_tokens_per_s_vs_alpaca_baseline
 from .io import write_json
@@ -114,6 +114,7 @@ BENCHMARKS = {
     "generation_vs_batch8_unsorted": generation_vs_batch8_unsorted,
     "data_prep_pairs_per_s": data_prep_pairs_per_s,
     "data_prep_peak_rss_mb_2m_pairs": data_prep_peak_rss_mb_2m_pairs,
+    "data_prep_peak_rss_mb_10m_lines": data_prep_peak_rss_mb_10m_lines,
 }
 
 
