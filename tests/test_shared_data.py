@@ -113,8 +113,10 @@ def test_unicode_quotes_separate_the_mlqa_and_squad_definitions(shared_data, lan
 def test_flores_devtest_bleu_and_chrf_equal_sacrebleu_corpus_scores(shared_data, lang):
     import sacrebleu
 
-    read = lambda code: text_lines((shared_data / "flores" / f"flores101.devtest.{code}").read_text(encoding="utf-8"))  # noqa: E731
-    refs, english = read(lang)[:300], read("en")[:300]
+    def read(code: str) -> list[str]:
+        return text_lines((shared_data / "flores" / f"flores101.devtest.{code}").read_text(encoding="utf-8"))[:300]
+
+    refs, english = read(lang), read("en")
     hyps = refs[:150] + english[150:]  # half right, half untranslated
     ours = translation_scores(hyps, refs, lang)
     tokenize = "zh" if lang == "zh" else "13a"

@@ -43,7 +43,7 @@ def comet_scores(settings: Mapping, sources: Sequence[str], hypotheses: Sequence
         write_jsonl(inp, ({"src": s, "mt": h, "ref": r} for s, h, r in zip(sources, hypotheses, references)))
         cmd = comet_command(settings["python"], settings["checkpoint"], inp, out,
                             batch_size=int(settings.get("batch_size", 16)), gpus=int(settings.get("gpus", 0)))
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise RuntimeError(f"COMET worker failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr[-2000:]}")
         result = json.loads(out.read_text(encoding="utf-8"))

@@ -69,7 +69,7 @@ def translation_figure(long: pd.DataFrame, tasks: Sequence[str], metrics: Sequen
                 for lang in langs:
                     pair = f"en-{lang}" if to_x else f"{lang}-en"
                     hit = part[(part["model"] == model) & (part["language"] == pair)]["value"]
-                    values.append(float(hit.mean()) if len(hit) else 0.0)
+                    values.append(float(hit.mean()) if len(hit) else float("nan"))  # no bar: not scored
                 ax.bar([i + k * width for i in range(len(langs))], values, width, label=model)
             ax.set_xticks([i + width * (len(models) - 1) / 2 for i in range(len(langs))], langs)
             ax.set_title(f"{title}: {metric}")

@@ -9,7 +9,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from xllm_kedro.comet import WORKER, comet_command, comet_settings
-from xllm_kedro.judge import ChatEndpoint, compare_pairwise, endpoint_from_credentials, judge_qa, scores, verdict
+from xllm_kedro.judge import (
+    ChatEndpoint,
+    compare_pairwise,
+    endpoint_from_credentials,
+    judge_qa,
+    scores,
+    verdict,
+)
 
 
 @pytest.fixture
@@ -18,7 +25,7 @@ def chat_server():
     seen, replies = [], []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - http.server's name
+        def do_POST(self):
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             seen.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
             payload = json.dumps({"choices": [{"message": {"role": "assistant", "content": replies.pop(0)}}]}).encode()

@@ -96,3 +96,25 @@ def test_paper_catalog_reads_the_three_sets_from_the_hub():
     assert catalog["{lang}.mlqa_raw"]["dataset_name"] == "facebook/mlqa"
     assert catalog["el.flores101"]["dataset_name"] == "gsarti/flores_101"
     assert catalog["el.flores101"]["dataset_kwargs"]["split"] == "devtest"
+
+
+def test_hub_rows_read_like_local_files():
+    from xllm_kedro.eval_sets import qa_set, sentences
+
+    rows = [{"id": "q1", "context": "Paris is in France.", "question": "Where is Paris?",
+             "answers": {"text": ["France", "in France"], "answer_start": [12, 9]}}]
+    [example] = qa_set(rows, "zh.mlqa_raw")
+    assert example.answers == ("France", "in France") and example.question == "Where is Paris?"
+    assert sentences([{"id": 1, "sentence": "Hello."}, {"id": 2, "sentence": "Bye."}], "en.flores101", "sentence") == \
+        ["Hello.", "Bye."]
+    assert sentences("a\nb\n", "en.flores_raw") == ["a", "b"]
+
+
+@pytest.mark.badinput
+def test_malformed_hub_rows_name_the_dataset_and_row():
+    from xllm_kedro.eval_sets import qa_set, sentences
+
+    with pytest.raises(ValueError, match=r"zh\.mlqa_raw.*row 1"):
+        qa_set([{"id": "a", "context": "c", "question": "q", "answers": {"text": ["x"]}}, {"id": "b"}], "zh.mlqa_raw")
+    with pytest.raises(ValueError, match=r"en\.flores101: rows have no 'text' column"):
+        sentences([{"sentence": "x"}], "en.flores101", "text")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -35,7 +36,7 @@ def evaluate_model_node(model_dir: Path, evaluation: dict, tasks: dict, experime
                                                                                  scorers.get("llm_judge") or {})):
         judge = llm_qa_judge(endpoint, int(scorers["llm_judge"].get("max_questions") or 0))
     if "comet" in metrics_wanted and (settings := comet_settings(scorers.get("comet") or {})):
-        comet = lambda src, hyp, ref: comet_scores(settings, src, hyp, ref)  # noqa: E731
+        comet = partial(comet_scores, settings)
     model, tokenizer = load_model(model_dir)
     records, metrics = evaluate_model(
         model, tokenizer, declared, [tuple(u) for u in units],

@@ -30,7 +30,8 @@ def create_pipeline(**kwargs) -> Pipeline:
         func = bound(evaluate_model_node, experiment=exp.name, units=[list(u) for u in units])
         nodes.append(ns_node(exp.name, func, inputs, [f"{exp.name}.predictions", f"{exp.name}.metrics"],
                              "evaluate_model_node"))
-        collected[exp.name] = f"{exp.name}.metrics"
+        if not exp.strategy:  # budgeted runs are scored in the `budgeted` pipeline, after allocation
+            collected[exp.name] = f"{exp.name}.metrics"
     nodes.append(ns_node(None, collect_results_node, {"evaluation": "params:evaluation", "tasks": "params:tasks",
                                                       **collected},
                          ["evaluation_results", "evaluation_table", "evaluation_table_md", "translation_chart",
