@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -111,8 +112,7 @@ def test_instruction_tuning_alone_retrains_every_declared_model_identically(test
     metrics_dir = test_run / "data" / "08_reporting" / "metrics"
     before = {p.name: json.loads(p.read_text()) for p in metrics_dir.glob("*.json")}
     proc = kedro(test_run, "run", "--env", "test", "--pipelines=instruction_tuning,evaluation")
-    trained = {line.split("Running node: ")[1].split(".")[0]
-               for line in (proc.stdout + proc.stderr).splitlines() if "Running node:" in line and "train_model_node" in line}
+    trained = set(re.findall(r"train_model_node\(\[(\w+)\.train_mix", proc.stdout + proc.stderr))
     assert trained == set(declared)
     for exp in declared:
         first, second = sorted((models / exp).iterdir())  # versions sort by time

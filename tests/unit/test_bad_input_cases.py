@@ -128,19 +128,6 @@ def test_a_failing_record_stream_leaves_neither_file_nor_temporary(tmp_path):
     assert leftovers(tmp_path) == ["out"]
 
 
-def test_a_failing_rewrite_keeps_the_previous_file(tmp_path):
-    target = tmp_path / "mix.jsonl"
-    write_jsonl(target, [{"a": 1}])
-
-    def records():
-        yield {"a": 2}
-        raise RuntimeError("interrupted")
-
-    with pytest.raises(RuntimeError):
-        write_jsonl(target, records())
-    assert json.loads(target.read_text()) == {"a": 1} and leftovers(tmp_path) == ["mix.jsonl"]
-
-
 def test_model_directory_without_config_is_refused_on_load_and_save(tmp_path):
     (tmp_path / "not_a_model").mkdir()
     (tmp_path / "not_a_model" / "weights.bin").write_bytes(b"\0")

@@ -17,8 +17,8 @@ from ...tasks import load_tasks
 from .._nodes import mlflow_metrics
 
 
-def evaluate_model_node(model_dir: Path, evaluation: dict, tasks: dict, experiment: str, units: list[list[str]],
-                        llm_judge_credentials: dict | None = None, **data) -> tuple[list[dict], dict]:
+def evaluate_model_node(model_dir: Path, evaluation: dict, tasks: dict, trust_remote_code: bool, experiment: str,
+                        units: list[list[str]], llm_judge_credentials: dict | None = None, **data) -> tuple[list[dict], dict]:
     """Greedy generation on every (task, language) unit of the experiment, scored by the task's metrics.
 
     Args:
@@ -37,7 +37,7 @@ def evaluate_model_node(model_dir: Path, evaluation: dict, tasks: dict, experime
         judge = llm_qa_judge(endpoint, int(scorers["llm_judge"].get("max_questions") or 0))
     if "comet" in metrics_wanted and (settings := comet_settings(scorers.get("comet") or {})):
         comet = partial(comet_scores, settings)
-    model, tokenizer = load_model(model_dir)
+    model, tokenizer = load_model(model_dir, trust_remote_code=trust_remote_code)
     records, metrics = evaluate_model(
         model, tokenizer, declared, [tuple(u) for u in units],
         {tuple(key.split("__")): value for key, value in data.items()}, batch_size=evaluation["batch_size"],

@@ -19,7 +19,8 @@ def create_pipeline(**kwargs) -> Pipeline:
         units = task_units(tasks, exp.tasks, exp.eval_languages, where=f"parameters experiments.{exp.name}.tasks")
         if not units:
             continue
-        inputs = {"model_dir": f"{exp.name}.model", "evaluation": "params:evaluation", "tasks": "params:tasks"}
+        inputs = {"model_dir": f"{exp.name}.model", "evaluation": "params:evaluation", "tasks": "params:tasks",
+                  "trust_remote_code": "params:trust_remote_code"}
         for name, lang in units:
             task = tasks[name]
             inputs[f"{name}__{lang}"] = task.dataset(lang)
