@@ -16,7 +16,8 @@ PAPER = PROJECT_ROOT / "conf" / "paper"
 
 def test_paper_catalog_parses_and_names_its_hub_datasets():
     catalog = yaml.safe_load((PAPER / "catalog.yml").read_text(encoding="utf-8"))
-    hub = {name: entry for name, entry in catalog.items() if entry["type"] == "huggingface.HFDataset"}
+    hub = {name: entry for name, entry in catalog.items()
+           if entry["type"] == "huggingface.HFDataset" and not name.startswith("_")}  # "_x": a YAML anchor only
     assert {"en.alpaca_raw", "{lang}.alpaca_raw", "{lang}.wikimatrix_raw", "zh.news_commentary_raw"} <= set(hub)
     for name, entry in hub.items():
         assert entry["dataset_name"].count("/") == 1, name
