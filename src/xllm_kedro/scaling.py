@@ -72,9 +72,10 @@ def _validate_points(sizes: np.ndarray, scores: np.ndarray, gamma: float) -> Non
         raise ValueError(f"need at least 3 (size, score) points to fit alpha and beta, got {len(sizes)}")
     if np.any(sizes <= 0):
         raise ValueError(f"translation-data sizes must be positive, got {sizes.tolist()}")
-    bad = scores[(scores <= 0) | (scores >= 100) | ~np.isfinite(scores)]
+    # 0 is a score the law can take (no overlap at all: alpha (gamma X)^beta = 100); 100 is not (a copy)
+    bad = scores[(scores < 0) | (scores >= 100) | ~np.isfinite(scores)]
     if bad.size:
-        raise ValueError(f"scores must lie strictly inside (0, 100), got {bad.tolist()}")
+        raise ValueError(f"scores must lie in [0, 100), got {bad.tolist()}")
     if not 0 < gamma <= 1:
         raise ValueError(f"gamma must lie in (0, 1], got {gamma}")
 

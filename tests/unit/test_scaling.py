@@ -34,8 +34,8 @@ def test_fit_stays_in_bounds_when_the_data_disagree_with_the_law():
 
 @pytest.mark.parametrize("sizes,scores,match", [
     ([1, 2], [10, 20], "at least 3"),
-    ([1, 2, 3], [10, 20, 100], r"inside \(0, 100\)"),
-    ([1, 2, 3], [0, 20, 30], r"inside \(0, 100\)"),
+    ([1, 2, 3], [10, 20, 100], r"in \[0, 100\)"),
+    ([1, 2, 3], [-1, 20, 30], r"in \[0, 100\)"),
     ([0, 2, 3], [10, 20, 30], "positive"),
 ])
 def test_bad_points_raise_with_the_reason(sizes, scores, match):

@@ -54,10 +54,10 @@ def sweep_points_node(scaling: dict, runs: dict[str, tuple[str, int]], **metrics
         if key not in m:
             raise ValueError(f"metrics of {exp!r} have no {key!r} (parameters scaling.metric = {metric!r})")
         score = float(m[key])
-        if 0 < score < 100:
+        if 0 <= score < 100:
             rows.append({"language": lang, "size": size, "score": score})
-        else:  # an empty or copied output is a failed run, not a point on the curve
-            log.warning("sweep run %s scored %s=%.2f, outside (0, 100): left out of the fit", exp, metric, score)
+        else:  # a perfect score means the references leaked into training: not a point on the curve
+            log.warning("sweep run %s scored %s=%.2f, outside [0, 100): left out of the fit", exp, metric, score)
     return pd.DataFrame(rows, columns=["language", "size", "score"]).sort_values(["language", "size"]).reset_index(drop=True)
 
 
