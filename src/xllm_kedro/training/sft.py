@@ -94,7 +94,7 @@ def train(cfg: TrainConfig) -> dict:
         (no_decay if p.ndim < 2 or "norm" in name else decay).append(p)
     optimizer = torch.optim.AdamW(
         [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=cfg.learning_rate,
+        lr=cfg.learning_rate, foreach=True,  # one kernel per step for all tensors (CPU defaults to a loop)
     )
     scheduler = get_scheduler(
         cfg.lr_scheduler, optimizer, num_warmup_steps=int(cfg.warmup_ratio * total_steps), num_training_steps=total_steps
