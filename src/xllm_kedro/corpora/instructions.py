@@ -4,12 +4,13 @@ JSON lines, then NFC-normalised with empty ones dropped and counted."""
 from __future__ import annotations
 
 import unicodedata
+from functools import partial
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..io import BadLine, iter_json_array_numbered, iter_jsonl_numbered
-from .parallel import ReadingOptions, ReadReport
+from .parallel import ReadingOptions, ReadReport, skip_or_raise
 from .textfiles import check_readable
 
 INSTRUCTION_KEYS = ("instruction", "input", "output")
@@ -56,11 +57,7 @@ class InstructionFile:
         path = Path(self.path)
         self.check()
 
-        def skip(err: BadLine) -> None:
-            if not self.skip_bad_lines:
-                raise err
-            report.skipped_bad_lines += 1
-
+        skip = partial(skip_or_raise, skip=self.skip_bad_lines, report=report)
         if path.suffix == ".jsonl":
             numbered = ((f"{path}:{n}", r) for n, r in iter_jsonl_numbered(path, skip))
         else:

@@ -57,7 +57,8 @@ def configure(source, options: ReadingOptions):
     return source.configured(options) if hasattr(source, "configured") else source
 
 
-def _handle(err: BadLine, skip: bool, report: ReadReport) -> None:
+def skip_or_raise(err: BadLine, skip: bool, report: ReadReport) -> None:
+    """A bad line is counted when ``skip_bad_lines`` is on; otherwise its error stops the read."""
     if not skip:
         raise err
     report.skipped_bad_lines += 1
@@ -109,7 +110,7 @@ class ParallelCorpus:
             try:
                 pairs.append((decode_line(s, Path(self.source_path), i), decode_line(t, Path(self.target_path), i)))
             except BadLine as err:
-                _handle(err, self.skip_bad_lines, report)
+                skip_or_raise(err, self.skip_bad_lines, report)
         return pairs
 
 
@@ -155,7 +156,7 @@ class WikiMatrixCorpus:
                     if math.isnan(margin):
                         raise BadLine(f"{path}:{lineno}: margin score is NaN")
                 except BadLine as err:
-                    _handle(err, self.skip_bad_lines, report)
+                    skip_or_raise(err, self.skip_bad_lines, report)
                     continue
                 report.read += 1
                 if margin < threshold:
