@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ def shared_data() -> Path:
 def tiny_model_dir(tmp_path_factory) -> Path:
     """A tiny LLaMA and its tokenizer, trained here on the embedded sample data."""
     from xllm_kedro.corpora import read_instructions
-    from xllm_kedro.modelling import build_tiny_llama, save_model, train_tokenizer
+    from xllm_kedro.training.tiny_model import build_tiny_llama, save_model, train_tokenizer
 
     texts = [r["instruction"] + "\n" + r["output"] for lang in ("en", "zh", "vi")
              for r in read_instructions(RAW / "alpaca" / f"{lang}.json")]
@@ -49,3 +50,15 @@ def tiny_model_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("tiny") / "model"
     save_model(model, tokenizer, out)
     return out
+
+
+def scratch_project(parent: Path) -> Path:
+    """conf/ (without local), data/01_raw and pyproject.toml under ``parent``; src/ stays empty because
+    the package is imported from its install. Runs there leave this checkout untouched."""
+    root = parent / "project"
+    shutil.copytree(PROJECT_ROOT / "conf", root / "conf", ignore=shutil.ignore_patterns("local"))
+    (root / "conf" / "local").mkdir()
+    shutil.copytree(RAW, root / "data" / "01_raw")
+    shutil.copy(PROJECT_ROOT / "pyproject.toml", root)
+    (root / "src").mkdir()
+    return root

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from xllm_kedro.bench import scratch_project
+from tests.conftest import scratch_project
 
 pytestmark = pytest.mark.e2e
 KEDRO = str(Path(sys.executable).with_name("kedro"))

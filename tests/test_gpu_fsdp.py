@@ -10,7 +10,7 @@ import torch
 import yaml
 
 from xllm_kedro.corpora import read_instructions
-from xllm_kedro.io import write_jsonl
+from xllm_kedro.files import write_jsonl
 from xllm_kedro.training.config import TrainConfig
 from xllm_kedro.training.launch import train_with_accelerate
 

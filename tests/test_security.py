@@ -9,7 +9,7 @@ import subprocess
 
 import yaml
 
-from xllm_kedro.modelling import load_model
+from xllm_kedro.training.tiny_model import load_model
 from xllm_kedro.training.config import TrainConfig
 
 from .conftest import PROJECT_ROOT

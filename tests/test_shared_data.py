@@ -8,8 +8,8 @@ import pytest
 
 from xllm_kedro.corpora import CleaningReport, CleaningRules, ParallelCorpus, clean_instructions, clean_pairs
 from xllm_kedro.corpora import read_instructions, translation_instructions
-from xllm_kedro.eval_sets import squad_examples, text_lines
-from xllm_kedro.metrics import qa_scores, translation_scores
+from xllm_kedro.evaluation.sets import squad_examples, text_lines
+from xllm_kedro.evaluation.metrics import qa_scores, translation_scores
 
 pytestmark = pytest.mark.shared_data
 XQUAD_LANGS = ["en", "ar", "el", "hi", "tr", "vi", "zh"]

@@ -15,7 +15,7 @@ import yaml
 
 from xllm_kedro.corpora import (CleaningReport, CleaningRules, InstructionFile, ParallelCorpus, ReadReport,
                                 WikiMatrixCorpus, clean_pairs)
-from xllm_kedro.experiments import load_experiments, source_dataset
+from xllm_kedro.spec.experiments import load_experiments, source_dataset
 from xllm_kedro.pipelines.data_preparation.nodes import (build_budgeted_mix_node, build_mix_node,
                                                          build_translation_instructions_node, clean_parallel_node,
                                                          prepare_alpaca_node)

@@ -13,7 +13,7 @@ class ProjectParametersHook:
     def after_context_created(self, context) -> None:
         from kedro.framework.project import pipelines
 
-        from .project_parameters import set_active_config_loader
+        from xllm_kedro.project_parameters import set_active_config_loader
 
         if set_active_config_loader(context.config_loader, context.env):
             pipelines.configure("xllm_kedro.pipeline_registry")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from kedro.framework.project import find_pipelines
 from kedro.pipeline import Pipeline
 
-from .pipelines._nodes import BUDGETED, experiments
+from xllm_kedro.pipelines._build import BUDGETED, experiments
 
 
 def register_pipelines() -> dict[str, Pipeline]:

@@ -3,7 +3,7 @@ prompts of Appendix C are data: parameters ``tasks`` (see tasks.py)."""
 
 from __future__ import annotations
 
-from .languages import get_language
+from xllm_kedro.spec.languages import get_language
 
 _ALPACA_WITH_INPUT = (
     "Below is an instruction that describes a task, paired with an input that provides further context. "

@@ -2,7 +2,7 @@ import pandas as pd
 from kedro.runner import SequentialRunner
 
 from xllm_kedro.pipelines.allocation import create_pipeline
-from xllm_kedro.scaling import ScalingLaw
+from xllm_kedro.analysis.scaling import ScalingLaw
 
 from xllm_kedro.pipelines.allocation.nodes import compare_budgeted_node
 

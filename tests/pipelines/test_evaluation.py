@@ -4,7 +4,7 @@ from dataclasses import asdict
 
 from kedro.runner import SequentialRunner
 
-from xllm_kedro.eval_sets import squad_examples
+from xllm_kedro.evaluation.sets import squad_examples
 from xllm_kedro.pipelines.evaluation import create_pipeline
 
 from ..conftest import RAW

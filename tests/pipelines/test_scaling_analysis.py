@@ -3,7 +3,7 @@ import pandas as pd
 from kedro.runner import SequentialRunner
 
 from xllm_kedro.pipelines.scaling_analysis import create_pipeline
-from xllm_kedro.scaling import ScalingLaw
+from xllm_kedro.analysis.scaling import ScalingLaw
 
 from ..conftest import RAW
 from .conftest import base_parameters, memory_catalog

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from xllm_kedro.allocation import (allocate, integer_allocation, predicted_mean_score, slsqp_allocation,
+from xllm_kedro.analysis.allocation import (allocate, integer_allocation, predicted_mean_score, slsqp_allocation,
                                    solve_allocation, uniform_allocation)
-from xllm_kedro.scaling import ScalingLaw
+from xllm_kedro.analysis.scaling import ScalingLaw
 
 LAWS = {
     "ar": ScalingLaw(alpha=70.0, beta=-0.2, gamma=0.3),

@@ -11,15 +11,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xllm_kedro.allocation import solve_allocation
+from xllm_kedro.analysis.allocation import solve_allocation
 from xllm_kedro.corpora import CleaningRules
 from xllm_kedro.datasets import HFModelDataset, JsonLinesDataset
-from xllm_kedro.eval_sets import squad_examples
-from xllm_kedro.experiments import load_experiments
-from xllm_kedro.io import write_jsonl
-from xllm_kedro.languages import check_languages
+from xllm_kedro.evaluation.sets import squad_examples
+from xllm_kedro.spec.experiments import load_experiments
+from xllm_kedro.files import write_jsonl
+from xllm_kedro.spec.languages import check_languages
 from xllm_kedro.pipelines.scaling_analysis.nodes import fit_laws_node
-from xllm_kedro.scaling import ScalingLaw
+from xllm_kedro.analysis.scaling import ScalingLaw
 from xllm_kedro.training.config import TrainConfig
 from xllm_kedro.training.launch import train_with_accelerate
 

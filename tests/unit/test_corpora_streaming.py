@@ -11,7 +11,7 @@ from xllm_kedro.corpora import (CleaningReport, CleaningRules, CountedStream, Di
                                 clean_pairs, configure)
 from xllm_kedro.corpora.dedup import pair_digest
 from xllm_kedro.corpora.scripts import SCRIPT_PREFIXES, script_share
-from xllm_kedro.io import iter_json_array_numbered
+from xllm_kedro.files import iter_json_array_numbered
 
 
 def _tsv(path, rows, gz=False):

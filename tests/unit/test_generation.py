@@ -4,8 +4,8 @@ offset, input order), and the data-parallel sharding."""
 import pytest
 import torch
 
-from xllm_kedro.generation import generate, merge_shards, shard
-from xllm_kedro.modelling import load_model
+from xllm_kedro.evaluation.generation import generate, merge_shards, shard
+from xllm_kedro.training.tiny_model import load_model
 
 PROMPTS = ["a b", "one two three four five six seven eight", "cat", "the quick brown fox jumps", "x y z w"]
 

@@ -1,7 +1,7 @@
 import torch
 
-from xllm_kedro.modelling import load_model
-from xllm_kedro.representations import language_similarity, pooled_hidden_states
+from xllm_kedro.training.tiny_model import load_model
+from xllm_kedro.analysis.representations import language_similarity, pooled_hidden_states
 
 
 def test_pooling_ignores_padding(tiny_model_dir):
@@ -21,7 +21,7 @@ def test_similarity_is_high_for_identical_and_low_for_unrelated_vectors():
 
 
 def test_retrieval_is_perfect_on_identical_encodings_and_near_chance_on_random():
-    from xllm_kedro.representations import retrieval_accuracy
+    from xllm_kedro.analysis.representations import retrieval_accuracy
 
     torch.manual_seed(0)
     a = torch.randn(200, 32)
@@ -31,7 +31,7 @@ def test_retrieval_is_perfect_on_identical_encodings_and_near_chance_on_random()
 
 
 def test_linear_cka_is_one_for_rotations_and_small_for_independent_data():
-    from xllm_kedro.representations import linear_cka
+    from xllm_kedro.analysis.representations import linear_cka
 
     torch.manual_seed(0)
     a = torch.randn(300, 16)
@@ -41,7 +41,7 @@ def test_linear_cka_is_one_for_rotations_and_small_for_independent_data():
 
 
 def test_alignment_by_layer_reports_every_layer(tiny_model_dir):
-    from xllm_kedro.representations import alignment_by_layer
+    from xllm_kedro.analysis.representations import alignment_by_layer
 
     model, tokenizer = load_model(tiny_model_dir)
     en = pooled_hidden_states(model, tokenizer, ["one cat", "two dogs", "three birds"])

@@ -4,7 +4,7 @@ import pytest
 from kedro.io import DatasetError
 
 from xllm_kedro.datasets import HFModelDataset, InstructionDataset, JsonLinesDataset, ParallelCorpusDataset
-from xllm_kedro.io import atomic_path, write_jsonl
+from xllm_kedro.files import atomic_path, write_jsonl
 
 
 def test_atomic_write_leaves_the_old_file_when_the_writer_fails(tmp_path):

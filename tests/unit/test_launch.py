@@ -42,7 +42,7 @@ def test_a_failing_job_raises_with_its_log_and_leaves_its_run_failed(tmp_path, t
 
 def test_two_gloo_processes_share_the_global_batch(tmp_path, tiny_model_dir):
     from xllm_kedro.corpora import read_instructions
-    from xllm_kedro.io import write_jsonl
+    from xllm_kedro.files import write_jsonl
 
     from ..conftest import RAW
 

@@ -1,6 +1,6 @@
 import pytest
 
-from xllm_kedro.metrics import normalize_mlqa, normalize_squad, qa_scores, translation_scores
+from xllm_kedro.evaluation.metrics import normalize_mlqa, normalize_squad, qa_scores, translation_scores
 
 
 def test_squad_normalisation_strips_ascii_punctuation_and_english_articles():

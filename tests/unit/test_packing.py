@@ -1,6 +1,6 @@
 import torch
 
-from xllm_kedro.modelling import load_model
+from xllm_kedro.training.tiny_model import load_model
 from xllm_kedro.training.examples import EncodeReport, collate, encode_example
 from xllm_kedro.training.packing import collate_packed, pack_examples
 from xllm_kedro.training.segment_attention import NAME as SEGMENT_ATTENTION

@@ -12,7 +12,7 @@ import pytest
 from safetensors.torch import load_file
 
 from xllm_kedro.corpora import read_instructions
-from xllm_kedro.io import write_jsonl
+from xllm_kedro.files import write_jsonl
 from xllm_kedro.training.config import TrainConfig
 
 from ..conftest import RAW

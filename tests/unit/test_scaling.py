@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from xllm_kedro.scaling import ScalingLaw, fit_scaling_law
+from xllm_kedro.analysis.scaling import ScalingLaw, fit_scaling_law
 
 
 def test_fit_recovers_the_parameters_of_noise_free_points():

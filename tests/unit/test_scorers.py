@@ -8,8 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from xllm_kedro.comet import WORKER, comet_command, comet_settings
-from xllm_kedro.judge import (
+from xllm_kedro.evaluation.scorers.comet import WORKER, comet_command, comet_settings
+from xllm_kedro.evaluation.scorers.judge import (
     ChatEndpoint,
     compare_pairwise,
     endpoint_from_credentials,
@@ -84,7 +84,7 @@ def test_reply_parsers():
 
 def test_missing_credentials_or_switch_skip_the_judge_with_a_log_line(caplog):
     settings = {"enabled": True, "model": "m"}
-    with caplog.at_level(logging.INFO, logger="xllm_kedro.judge"):
+    with caplog.at_level(logging.INFO, logger="xllm_kedro.evaluation.scorers.judge"):
         assert endpoint_from_credentials({}, settings) is None
         assert endpoint_from_credentials({"api_key": "k", "base_url": "u"}, {"enabled": False}) is None
     assert "llm_judge.api_key / llm_judge.base_url" in caplog.text and "conf/local/credentials.yml" in caplog.text
@@ -93,7 +93,7 @@ def test_missing_credentials_or_switch_skip_the_judge_with_a_log_line(caplog):
 
 
 def test_comet_is_skipped_when_off_or_its_environment_is_missing(tmp_path, caplog):
-    with caplog.at_level(logging.INFO, logger="xllm_kedro.comet"):
+    with caplog.at_level(logging.INFO, logger="xllm_kedro.evaluation.scorers.comet"):
         assert comet_settings({"enabled": False}) is None
         assert comet_settings({"enabled": True, "python": str(tmp_path / "nope"), "checkpoint": "x"}) is None
     assert "comet skipped" in caplog.text and "nope" in caplog.text

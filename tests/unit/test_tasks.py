@@ -5,8 +5,8 @@ import copy
 import pytest
 import yaml
 
-from xllm_kedro.experiments import load_experiments
-from xllm_kedro.tasks import load_tasks, task_units
+from xllm_kedro.spec.experiments import load_experiments
+from xllm_kedro.spec.tasks import load_tasks, task_units
 
 from ..conftest import PROJECT_ROOT
 
@@ -99,7 +99,7 @@ def test_paper_catalog_reads_the_three_sets_from_the_hub():
 
 
 def test_hub_rows_read_like_local_files():
-    from xllm_kedro.eval_sets import qa_set, sentences
+    from xllm_kedro.evaluation.sets import qa_set, sentences
 
     rows = [{"id": "q1", "context": "Paris is in France.", "question": "Where is Paris?",
              "answers": {"text": ["France", "in France"], "answer_start": [12, 9]}}]
@@ -112,7 +112,7 @@ def test_hub_rows_read_like_local_files():
 
 @pytest.mark.badinput
 def test_malformed_hub_rows_name_the_dataset_and_row():
-    from xllm_kedro.eval_sets import qa_set, sentences
+    from xllm_kedro.evaluation.sets import qa_set, sentences
 
     with pytest.raises(ValueError, match=r"zh\.mlqa_raw.*row 1"):
         qa_set([{"id": "a", "context": "c", "question": "q", "answers": {"text": ["x"]}}, {"id": "b"}], "zh.mlqa_raw")

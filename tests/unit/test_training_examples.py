@@ -1,6 +1,6 @@
 import pytest
 
-from xllm_kedro.modelling import load_model
+from xllm_kedro.training.tiny_model import load_model
 from xllm_kedro.prompts import alpaca_prompt
 from xllm_kedro.training.config import TrainConfig
 from xllm_kedro.training.examples import IGNORE_INDEX, EncodeReport, collate, encode_example, length_grouped_batches

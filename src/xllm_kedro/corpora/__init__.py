@@ -2,15 +2,15 @@
 instructions, mixes. Readers and cleaned data are lazy streams (``streams.py``): nothing here holds a
 corpus in a list except a mix, which is a training set."""
 
-from .cleaning import RULES, CleaningReport, CleaningRules, clean_pairs
-from .dedup import DigestSet
-from .instructions import (INSTRUCTION_KEYS, InstructionFile, clean_instruction_stream, clean_instructions,
+from xllm_kedro.corpora.cleaning import RULES, CleaningReport, CleaningRules, clean_pairs
+from xllm_kedro.corpora.dedup import DigestSet
+from xllm_kedro.corpora.instructions import (INSTRUCTION_KEYS, InstructionFile, clean_instruction_stream, clean_instructions,
                            read_instructions, validate_instruction)
-from .mixes import build_mix, parse_source, with_limits
-from .parallel import FORMATS, ParallelCorpus, ReadingOptions, ReadReport, WikiMatrixCorpus, configure, read_pairs
-from .scripts import script_share
-from .streams import CountedStream, Stream, StreamReport
-from .translation import DIRECTIONS, clean_corpora, instructions_from_records, pair_of, translation_instructions
+from xllm_kedro.corpora.mixes import build_mix, parse_source, with_limits
+from xllm_kedro.corpora.parallel import FORMATS, ParallelCorpus, ReadingOptions, ReadReport, WikiMatrixCorpus, configure, read_pairs
+from xllm_kedro.corpora.scripts import script_share
+from xllm_kedro.corpora.streams import CountedStream, Stream, StreamReport
+from xllm_kedro.corpora.translation import DIRECTIONS, clean_corpora, instructions_from_records, pair_of, translation_instructions
 
 __all__ = [
     "DIRECTIONS", "FORMATS", "INSTRUCTION_KEYS", "RULES", "CleaningReport", "CleaningRules", "CountedStream",

@@ -16,9 +16,9 @@ from unicodedata import is_normalized, normalize
 
 import numpy as np
 
-from ..languages import get_language
-from .dedup import DigestSet, pair_digest
-from .scripts import text_counts
+from xllm_kedro.spec.languages import get_language
+from xllm_kedro.corpora.dedup import DigestSet, pair_digest
+from xllm_kedro.corpora.scripts import text_counts
 
 RULES = ("empty", "too_long", "length_ratio", "same_as_source", "wrong_script", "duplicate")
 BATCH = 4096

@@ -9,9 +9,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..io import BadLine, iter_json_array_numbered, iter_jsonl_numbered
-from .parallel import ReadingOptions, ReadReport, skip_or_raise
-from .textfiles import check_readable
+from xllm_kedro.files import BadLine, iter_json_array_numbered, iter_jsonl_numbered
+from xllm_kedro.corpora.parallel import ReadingOptions, ReadReport, skip_or_raise
+from xllm_kedro.corpora.textfiles import check_readable
 
 INSTRUCTION_KEYS = ("instruction", "input", "output")
 

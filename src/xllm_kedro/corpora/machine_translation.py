@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
-from ..languages import get_language
-from .instructions import INSTRUCTION_KEYS
+from xllm_kedro.spec.languages import get_language
+from xllm_kedro.corpora.instructions import INSTRUCTION_KEYS
 
 CHUNK = 64  # records whose fields are translated together
 
@@ -53,9 +53,9 @@ def _translator(model_dir: Path, target_lang: str, batch_size: int, max_new_toke
     from transformers import AutoConfig, AutoModelForSeq2SeqLM, AutoTokenizer
 
     if not AutoConfig.from_pretrained(model_dir, local_files_only=True).is_encoder_decoder:
-        from ..generation import generate
-        from ..modelling import load_model
-        from ..prompts import alpaca_prompt, translation_instruction
+        from xllm_kedro.evaluation.generation import generate
+        from xllm_kedro.training.tiny_model import load_model
+        from xllm_kedro.prompts import alpaca_prompt, translation_instruction
 
         model, tokenizer = load_model(model_dir)
         instruction = translation_instruction("en", target_lang)

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, replace
 from itertools import islice
 from pathlib import Path
 
-from .textfiles import BLOCK, BadLine, check_readable, decode_block, decode_line, open_binary
+from xllm_kedro.corpora.textfiles import BLOCK, BadLine, check_readable, decode_block, decode_line, open_binary
 
 FORMATS = ("moses", "wikimatrix")
 

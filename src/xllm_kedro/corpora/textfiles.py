@@ -7,7 +7,7 @@ import gzip
 from pathlib import Path
 from typing import BinaryIO
 
-from ..io import BadLine, not_utf8
+from xllm_kedro.files import BadLine, not_utf8
 
 
 def open_binary(path: Path) -> BinaryIO:

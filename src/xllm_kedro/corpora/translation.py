@@ -7,10 +7,10 @@ import random
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 
-from ..prompts import TRANSLATION_TEMPLATES, translation_instruction
-from .cleaning import CleaningReport, CleaningRules, clean_pairs
-from .dedup import DigestSet
-from .parallel import ReadReport, read_pairs
+from xllm_kedro.prompts import TRANSLATION_TEMPLATES, translation_instruction
+from xllm_kedro.corpora.cleaning import CleaningReport, CleaningRules, clean_pairs
+from xllm_kedro.corpora.dedup import DigestSet
+from xllm_kedro.corpora.parallel import ReadReport, read_pairs
 
 DIRECTIONS = ("en-x", "x-en", "both")
 

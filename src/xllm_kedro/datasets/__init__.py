@@ -1,9 +1,9 @@
 """Catalog datasets for the formats this project reads and writes."""
 
-from .hf_model_dataset import HFModelDataset
-from .instruction_dataset import InstructionDataset
-from .jsonl_dataset import JsonLinesDataset
-from .parallel_corpus_dataset import ParallelCorpusDataset
-from .report_dataset import ReportDataset
+from xllm_kedro.datasets.hf_model_dataset import HFModelDataset
+from xllm_kedro.datasets.instruction_dataset import InstructionDataset
+from xllm_kedro.datasets.jsonl_dataset import JsonLinesDataset
+from xllm_kedro.datasets.parallel_corpus_dataset import ParallelCorpusDataset
+from xllm_kedro.datasets.report_dataset import ReportDataset
 
 __all__ = ["HFModelDataset", "InstructionDataset", "JsonLinesDataset", "ParallelCorpusDataset", "ReportDataset"]

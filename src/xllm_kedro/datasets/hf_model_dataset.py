@@ -13,7 +13,7 @@ from typing import Any
 
 from kedro.io import AbstractVersionedDataset, DatasetError, Version
 
-from ..io import atomic_path
+from xllm_kedro.files import atomic_path
 
 REQUIRED_FILES = ("config.json",)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from kedro.io import DatasetError
 
-from ..corpora import InstructionFile
-from .jsonl_dataset import JsonLinesDataset
+from xllm_kedro.corpora import InstructionFile
+from xllm_kedro.datasets.jsonl_dataset import JsonLinesDataset
 
 
 class InstructionDataset(JsonLinesDataset):

@@ -12,7 +12,7 @@ from typing import Any
 
 from kedro.io import AbstractDataset
 
-from ..io import JsonLinesFile, iter_jsonl, write_jsonl
+from xllm_kedro.files import JsonLinesFile, iter_jsonl, write_jsonl
 
 
 class JsonLinesDataset(AbstractDataset[Iterable[dict], list[dict] | JsonLinesFile]):

@@ -10,7 +10,7 @@ from typing import Any
 
 from kedro.io import AbstractDataset, DatasetError
 
-from ..corpora import FORMATS, ParallelCorpus, WikiMatrixCorpus
+from xllm_kedro.corpora import FORMATS, ParallelCorpus, WikiMatrixCorpus
 
 
 class ParallelCorpusDataset(AbstractDataset[None, ParallelCorpus | WikiMatrixCorpus]):

@@ -10,7 +10,7 @@ from typing import Any
 
 from kedro.io import AbstractDataset
 
-from ..io import write_json
+from xllm_kedro.files import write_json
 
 
 class ReportDataset(AbstractDataset[Mapping, dict]):

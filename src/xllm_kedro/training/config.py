@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from ..io import write_json
+from xllm_kedro.files import write_json
 
 
 @dataclass
@@ -29,6 +29,7 @@ class TrainConfig:
     save_every: int = 0  # optimiser steps between resumable checkpoints; 0: none
     checkpoint_dir: str = ""  # default: <output_dir>_checkpoints
     trust_remote_code: bool = False  # parameters 'trust_remote_code'
+    objective: str = "sft"  # sft: Alpaca records, loss on the response | pretraining: {"text"} records, every token
 
     @classmethod
     def from_dict(cls, values: dict, *, where: str = "training parameters") -> "TrainConfig":
@@ -41,6 +42,8 @@ class TrainConfig:
             raise ValueError(f"{where}: batch sizes must be positive")
         if cfg.batching not in {"packed", "length_grouped", "random"}:
             raise ValueError(f"{where}: batching must be packed, length_grouped or random, got {cfg.batching!r}")
+        if cfg.objective not in {"sft", "pretraining"}:
+            raise ValueError(f"{where}: objective must be sft or pretraining, got {cfg.objective!r}")
         if cfg.lr_scheduler not in {"cosine", "linear", "constant"}:
             raise ValueError(f"{where}: lr_scheduler must be cosine, linear or constant, got {cfg.lr_scheduler!r}")
         return cfg

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ..prompts import alpaca_prompt
+from xllm_kedro.prompts import alpaca_prompt
 
 IGNORE_INDEX = -100
 MIN_PROMPT_TOKENS = 8

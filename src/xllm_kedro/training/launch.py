@@ -12,7 +12,7 @@ from pathlib import Path
 import mlflow
 import yaml
 
-from .config import TrainConfig
+from xllm_kedro.training.config import TrainConfig
 
 log = logging.getLogger(__name__)
 ENTRY_POINT = "xllm_kedro.training.sft"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .examples import IGNORE_INDEX
+from xllm_kedro.training.examples import IGNORE_INDEX
 
 
 class ResponseLoss(nn.Module):

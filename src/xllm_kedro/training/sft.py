@@ -1,10 +1,11 @@
-"""Supervised fine-tuning entry point, run by ``accelerate launch``.
+"""Training entry point (supervised fine-tuning or causal-LM pretraining), run by ``accelerate launch``.
 
     accelerate launch --config_file conf/base/accelerate/cpu_1proc.yaml \
         -m xllm_kedro.training.sft --config job.json
 
-Reads a TrainConfig JSON, trains on an Alpaca-format JSONL mix with the loss on the response only,
-logs to the MLflow run named by MLFLOW_RUN_ID (rank 0 only) and saves a Hugging Face model directory.
+Reads a TrainConfig JSON, trains on an Alpaca-format JSONL mix with the loss on the response only
+(objective ``sft``) or on packed raw-text JSONL ``{"text": ...}`` with the loss on every token
+(objective ``pretraining``), logs to the MLflow run named by MLFLOW_RUN_ID (rank 0 only) and saves a Hugging Face model directory.
 """
 
 from __future__ import annotations
@@ -23,14 +24,15 @@ from accelerate import Accelerator, PartialState
 from accelerate.utils import parse_flag_from_env, set_seed
 from transformers import get_scheduler
 
-from ..io import iter_jsonl, write_json
-from ..modelling import load_model
-from .checkpoints import fingerprint, latest_checkpoint, load_checkpoint, save_checkpoint
-from .config import TrainConfig
-from .examples import collate, encode_all, length_grouped_batches
-from .loss import ResponseLoss
-from .packing import collate_packed, pack_examples
-from .segment_attention import packed_attention_implementation
+from xllm_kedro.files import iter_jsonl, write_json
+from xllm_kedro.training.tiny_model import load_model
+from xllm_kedro.training.checkpoints import fingerprint, latest_checkpoint, load_checkpoint, save_checkpoint
+from xllm_kedro.training.config import TrainConfig
+from xllm_kedro.training.examples import collate, encode_all, length_grouped_batches
+from xllm_kedro.training.loss import ResponseLoss
+from xllm_kedro.training.packing import collate_packed, pack_examples
+from xllm_kedro.training.pretraining import encode_texts
+from xllm_kedro.training.segment_attention import packed_attention_implementation
 
 
 class _MlflowLogger:
@@ -82,7 +84,8 @@ def train(cfg: TrainConfig) -> dict:
 
     with accelerator.main_process_first():
         records = list(iter_jsonl(cfg.train_file))
-        examples, report = encode_all(tokenizer, records, cfg.max_length)
+        encode = encode_texts if cfg.objective == "pretraining" else encode_all
+        examples, report = encode(tokenizer, records, cfg.max_length)
     if not examples:
         raise ValueError(f"{cfg.train_file}: no trainable example (read {len(records)} records)")
 

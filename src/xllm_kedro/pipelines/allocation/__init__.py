@@ -1,5 +1,5 @@
 """The allocation pipeline."""
 
-from .pipeline import create_pipeline
+from xllm_kedro.pipelines.allocation.pipeline import create_pipeline
 
 __all__ = ["create_pipeline"]

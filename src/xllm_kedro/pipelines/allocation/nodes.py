@@ -10,10 +10,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ...allocation import integer_allocation, predicted_mean_score, round_to_budget, slsqp_allocation  # noqa: E402
-from ...allocation import solve_allocation, uniform_allocation  # noqa: E402
-from ...scaling import ScalingLaw
-from .._nodes import mlflow_metrics
+from xllm_kedro.analysis.allocation import integer_allocation, predicted_mean_score, round_to_budget, slsqp_allocation  # noqa: E402
+from xllm_kedro.analysis.allocation import solve_allocation, uniform_allocation  # noqa: E402
+from xllm_kedro.analysis.scaling import ScalingLaw
+from xllm_kedro.pipelines._build import mlflow_metrics
 
 
 def _laws(laws: dict) -> dict[str, ScalingLaw]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from kedro.pipeline import Pipeline
 
-from .._nodes import BUDGETED, experiments, ns_node
-from .nodes import allocate_budget_node, budget_sweep_node, compare_budgeted_node
+from xllm_kedro.pipelines._build import BUDGETED, experiments, ns_node
+from xllm_kedro.pipelines.allocation.nodes import allocate_budget_node, budget_sweep_node, compare_budgeted_node
 
 
 def create_pipeline(**kwargs) -> Pipeline:

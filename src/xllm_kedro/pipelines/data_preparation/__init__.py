@@ -1,5 +1,5 @@
 """The data_preparation pipeline."""
 
-from .pipeline import create_pipeline
+from xllm_kedro.pipelines.data_preparation.pipeline import create_pipeline
 
 __all__ = ["create_pipeline"]

@@ -11,11 +11,11 @@ from dataclasses import asdict
 
 import pandas as pd
 
-from ...corpora import (DIRECTIONS, CleaningRules, CountedStream, ReadingOptions, Stream, StreamReport, build_mix,
+from xllm_kedro.corpora import (DIRECTIONS, CleaningRules, CountedStream, ReadingOptions, Stream, StreamReport, build_mix,
                         clean_corpora, clean_instruction_stream, configure, instructions_from_records, with_limits)
-from ...corpora.machine_translation import AlpacaTranslation, translate_instructions
-from ...eval_sets import squad_examples
-from .._nodes import mlflow_metrics
+from xllm_kedro.corpora.machine_translation import AlpacaTranslation, translate_instructions
+from xllm_kedro.evaluation.sets import squad_examples
+from xllm_kedro.pipelines._build import mlflow_metrics
 
 
 def prepare_alpaca_node(records, reading: dict) -> tuple[CountedStream, StreamReport]:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from kedro.pipeline import Pipeline
 
-from ...corpora.machine_translation import AlpacaTranslation
-from ...experiments import source_dataset
-from ...languages import check_languages, get_language
-from ...project_parameters import project_parameters
-from .._nodes import bound, experiments, ns_node
-from .nodes import (build_budgeted_mix_node, build_mix_node, build_translation_instructions_node, clean_parallel_node,
+from xllm_kedro.corpora.machine_translation import AlpacaTranslation
+from xllm_kedro.spec.experiments import source_dataset
+from xllm_kedro.spec.languages import check_languages, get_language
+from xllm_kedro.project_parameters import project_parameters
+from xllm_kedro.pipelines._build import bound, experiments, ns_node
+from xllm_kedro.pipelines.data_preparation.nodes import (build_budgeted_mix_node, build_mix_node, build_translation_instructions_node, clean_parallel_node,
                     data_statistics_node, prepare_alpaca_node, prepare_qa_node, translate_alpaca_node)
 
 READING = "params:data_preparation.reading"

@@ -1,5 +1,5 @@
 """The evaluation pipeline."""
 
-from .pipeline import create_pipeline
+from xllm_kedro.pipelines.evaluation.pipeline import create_pipeline
 
 __all__ = ["create_pipeline"]

@@ -8,13 +8,13 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from ...comet import comet_scores, comet_settings
-from ...eval_report import long_results, markdown, translation_figure, wide_results
-from ...evaluate import evaluate_model, llm_qa_judge
-from ...judge import endpoint_from_credentials
-from ...modelling import load_model
-from ...tasks import load_tasks
-from .._nodes import mlflow_metrics
+from xllm_kedro.evaluation.scorers.comet import comet_scores, comet_settings
+from xllm_kedro.evaluation.report import long_results, markdown, translation_figure, wide_results
+from xllm_kedro.evaluation.runner import evaluate_model, llm_qa_judge
+from xllm_kedro.evaluation.scorers.judge import endpoint_from_credentials
+from xllm_kedro.training.tiny_model import load_model
+from xllm_kedro.spec.tasks import load_tasks
+from xllm_kedro.pipelines._build import mlflow_metrics
 
 
 def evaluate_model_node(model_dir: Path, evaluation: dict, tasks: dict, trust_remote_code: bool, experiment: str,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from kedro.pipeline import Pipeline
 
-from ...project_parameters import project_parameters
-from ...tasks import load_tasks, task_units
-from .._nodes import bound, experiments, ns_node
-from .nodes import collect_results_node, evaluate_model_node
+from xllm_kedro.project_parameters import project_parameters
+from xllm_kedro.spec.tasks import load_tasks, task_units
+from xllm_kedro.pipelines._build import bound, experiments, ns_node
+from xllm_kedro.pipelines.evaluation.nodes import collect_results_node, evaluate_model_node
 
 
 def create_pipeline(**kwargs) -> Pipeline:

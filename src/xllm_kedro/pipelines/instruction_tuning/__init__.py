@@ -1,5 +1,5 @@
 """The instruction_tuning pipeline."""
 
-from .pipeline import create_pipeline
+from xllm_kedro.pipelines.instruction_tuning.pipeline import create_pipeline
 
 __all__ = ["create_pipeline"]

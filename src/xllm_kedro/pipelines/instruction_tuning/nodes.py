@@ -6,10 +6,10 @@ import tempfile
 from itertools import chain
 from pathlib import Path
 
-from ...io import write_jsonl
-from ...modelling import build_tiny_llama, save_model, train_tokenizer
-from ...training.config import TrainConfig
-from ...training.launch import train_with_accelerate
+from xllm_kedro.files import write_jsonl
+from xllm_kedro.training.tiny_model import build_tiny_llama, save_model, train_tokenizer
+from xllm_kedro.training.config import TrainConfig
+from xllm_kedro.training.launch import train_with_accelerate
 
 
 def build_base_model_node(base_model: dict, *instruction_sets: list[dict]) -> Path:

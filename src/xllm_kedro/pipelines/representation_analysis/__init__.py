@@ -1,5 +1,5 @@
 """The representation_analysis pipeline."""
 
-from .pipeline import create_pipeline
+from xllm_kedro.pipelines.representation_analysis.pipeline import create_pipeline
 
 __all__ = ["create_pipeline"]

@@ -11,9 +11,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 
-from ...eval_sets import text_lines  # noqa: E402
-from ...modelling import load_model  # noqa: E402
-from ...representations import alignment_by_layer, pca_2d, pooled_hidden_states  # noqa: E402
+from xllm_kedro.evaluation.sets import text_lines  # noqa: E402
+from xllm_kedro.training.tiny_model import load_model  # noqa: E402
+from xllm_kedro.analysis.representations import alignment_by_layer, pca_2d, pooled_hidden_states  # noqa: E402
 
 
 def encode_and_align_node(model_dir: Path, analysis: dict, trust_remote_code: bool, model: str, flores__en: str,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from kedro.pipeline import Pipeline
 
-from ...languages import check_languages
-from ...project_parameters import project_parameters
-from .._nodes import bound, experiments, ns_node
-from .nodes import collect_alignment_node, encode_and_align_node, plot_alignment_node, plot_pca_node
+from xllm_kedro.spec.languages import check_languages
+from xllm_kedro.project_parameters import project_parameters
+from xllm_kedro.pipelines._build import bound, experiments, ns_node
+from xllm_kedro.pipelines.representation_analysis.nodes import collect_alignment_node, encode_and_align_node, plot_alignment_node, plot_pca_node
 
 NS = "representation"
 

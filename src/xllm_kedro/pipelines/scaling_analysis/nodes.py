@@ -12,11 +12,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from ...eval_sets import text_lines  # noqa: E402
-from ...modelling import load_model  # noqa: E402
-from ...representations import language_similarity, pooled_hidden_states  # noqa: E402
-from ...scaling import ScalingLaw, fit_scaling_law  # noqa: E402
-from .._nodes import mlflow_metrics  # noqa: E402
+from xllm_kedro.evaluation.sets import text_lines  # noqa: E402
+from xllm_kedro.training.tiny_model import load_model  # noqa: E402
+from xllm_kedro.analysis.representations import language_similarity, pooled_hidden_states  # noqa: E402
+from xllm_kedro.analysis.scaling import ScalingLaw, fit_scaling_law  # noqa: E402
+from xllm_kedro.pipelines._build import mlflow_metrics  # noqa: E402
 
 log = logging.getLogger(__name__)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from kedro.pipeline import Pipeline
 
-from ...project_parameters import project_parameters
-from .._nodes import bound, experiments, ns_node
-from .nodes import fit_laws_node, language_similarity_node, plot_laws_node, sweep_points_node
+from xllm_kedro.project_parameters import project_parameters
+from xllm_kedro.pipelines._build import bound, experiments, ns_node
+from xllm_kedro.pipelines.scaling_analysis.nodes import fit_laws_node, language_similarity_node, plot_laws_node, sweep_points_node
 
 
 def create_pipeline(**kwargs) -> Pipeline:

@@ -1,5 +1,5 @@
 """Runs inside the COMET environment (it needs only unbabel-comet): reads src/mt/ref JSON lines, writes
-the system score and segment scores as JSON, atomically. Started by ``xllm_kedro.comet``."""
+the system score and segment scores as JSON, atomically. Started by ``xllm_kedro.evaluation.scorers.comet``."""
 
 import argparse
 import json

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from .eval_sets import QAExample, qa_set, sentences
-from .generation import generate
-from .judge import ChatEndpoint, judge_qa
-from .metrics import qa_scores, translation_scores
-from .tasks import Task
+from xllm_kedro.evaluation.sets import QAExample, qa_set, sentences
+from xllm_kedro.evaluation.generation import generate
+from xllm_kedro.evaluation.scorers.judge import ChatEndpoint, judge_qa
+from xllm_kedro.evaluation.metrics import qa_scores, translation_scores
+from xllm_kedro.spec.tasks import Task
 
 QAJudge = Callable[[Task, str, Sequence[QAExample], Sequence[str]], dict]
 Comet = Callable[[Sequence[str], Sequence[str], Sequence[str]], dict]  # sources, hypotheses, references

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .corpora import parse_source
-from .languages import check_languages
+from xllm_kedro.corpora import parse_source
+from xllm_kedro.spec.languages import check_languages
 
 
 @dataclass(frozen=True)

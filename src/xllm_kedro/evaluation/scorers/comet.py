@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from .io import write_jsonl
+from xllm_kedro.files import write_jsonl
 
 log = logging.getLogger(__name__)
 WORKER = Path(__file__).with_name("comet_worker.py")

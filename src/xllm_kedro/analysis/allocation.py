@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 
-from .scaling import ScalingLaw
+from xllm_kedro.analysis.scaling import ScalingLaw
 
 
 @dataclass

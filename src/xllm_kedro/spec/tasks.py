@@ -11,8 +11,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .languages import get_language
-from .prompts import alpaca_prompt
+from xllm_kedro.spec.languages import get_language
+from xllm_kedro.prompts import alpaca_prompt
 
 KINDS = ("qa", "translation")
 METRICS = {

@@ -6,8 +6,8 @@ from functools import partial, update_wrapper
 
 from kedro.pipeline import Node
 
-from ..experiments import load_experiments
-from ..project_parameters import project_parameters
+from xllm_kedro.spec.experiments import load_experiments
+from xllm_kedro.project_parameters import project_parameters
 
 
 BUDGETED = "budgeted"  # the tag of nodes that close the loop through the allocation pipeline

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import torch
 
-from .corpora import clean_instructions, read_instructions
-from .io import write_jsonl
-from .modelling import build_tiny_llama, load_model, save_model, train_tokenizer
-from .training.config import TrainConfig
-from .training.examples import IGNORE_INDEX, EncodeReport, collate, encode_example
-from .training.sft import train
+from xllm_kedro.corpora import clean_instructions, read_instructions
+from xllm_kedro.files import write_jsonl
+from xllm_kedro.training.tiny_model import build_tiny_llama, load_model, save_model, train_tokenizer
+from xllm_kedro.training.config import TrainConfig
+from xllm_kedro.training.examples import IGNORE_INDEX, EncodeReport, collate, encode_example
+from xllm_kedro.training.sft import train
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SHARED_ALPACA = ROOT.parent / "shared" / "data" / "alpaca" / "alpaca_en.first3252.json"
 MODEL = {"hidden_size": 64, "intermediate_size": 176, "num_hidden_layers": 4, "num_attention_heads": 4,
          "num_key_value_heads": 4, "max_position_embeddings": 512, "tie_word_embeddings": True}

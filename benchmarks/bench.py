@@ -1,4 +1,4 @@
-"""Benchmarks: ``python -m xllm_kedro.bench`` (``make bench``) -> data/08_reporting/benchmarks.json.
+"""Benchmarks: ``python -m benchmarks.bench`` (``make bench``) -> data/08_reporting/benchmarks.json.
 
 Each entry has a value and a unit; where something is compared with a baseline, both run here, side
 by side, and the entry carries their ratio (wall-clock figures on a shared machine are noisy; ratios
@@ -18,34 +18,26 @@ import tempfile
 import time
 from pathlib import Path
 
-from .allocation import predicted_mean_score, slsqp_allocation, solve_allocation
-from .bench_data_prep import data_prep_pairs_per_s, data_prep_peak_rss_mb_2m_pairs, data_prep_peak_rss_mb_10m_lines
-from .bench_generation import generation_vs_batch8_unsorted
-from .bench_sft import sft_mfu, sft_tokens_per_s_vs_alpaca_baseline
-from .io import write_json
-from .scaling import ScalingLaw
-from .training.examples import length_grouped_batches
+from xllm_kedro.analysis.allocation import predicted_mean_score, slsqp_allocation, solve_allocation
+from benchmarks.data_prep import data_prep_pairs_per_s, data_prep_peak_rss_mb_2m_pairs, data_prep_peak_rss_mb_10m_lines
+from benchmarks.generation import generation_vs_batch8_unsorted
+from benchmarks.sft import sft_mfu, sft_tokens_per_s_vs_alpaca_baseline
+from xllm_kedro.files import write_json
+from xllm_kedro.analysis.scaling import ScalingLaw
+from xllm_kedro.training.examples import length_grouped_batches
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "data" / "08_reporting" / "benchmarks.json"
-
-
-def scratch_project(parent: Path) -> Path:
-    """conf/ (without local), data/01_raw and pyproject.toml under ``parent``; src/ stays empty because
-    the package is imported from its install. Runs there leave this checkout untouched."""
-    root = parent / "project"
-    shutil.copytree(ROOT / "conf", root / "conf", ignore=shutil.ignore_patterns("local"))
-    (root / "conf" / "local").mkdir()
-    shutil.copytree(ROOT / "data" / "01_raw", root / "data" / "01_raw")
-    shutil.copy(ROOT / "pyproject.toml", root)
-    (root / "src").mkdir()
-    return root
+SKIP = {".git", ".venv", "local", "mlflow.db", "mlruns", "build", "src", "tests", "notebooks", "benchmarks"}
 
 
 def default_run_seconds() -> dict:
     """Wall time of ``kedro run`` on the embedded default, in a scratch copy of the project."""
     with tempfile.TemporaryDirectory() as tmp:
-        root = scratch_project(Path(tmp))
+        root = Path(tmp) / "project"  # the config and the raw data; the package runs from its install
+        shutil.copytree(ROOT, root, ignore=lambda d, names: [n for n in names if n in SKIP or n.startswith("0") and n[1] in "2345678"])
+        for empty in ("conf/local", "src"):
+            (root / empty).mkdir(exist_ok=True)
         start = time.perf_counter()
         subprocess.run([str(Path(sys.executable).with_name("kedro")), "run"], cwd=root, check=True,
                        env={**os.environ, "PYTHONWARNINGS": "ignore"}, capture_output=True)

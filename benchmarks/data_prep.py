@@ -18,11 +18,11 @@ import time
 import unicodedata
 from pathlib import Path
 
-from .corpora import CleaningReport, CleaningRules, ParallelCorpus, clean_pairs, translation_instructions
-from .corpora.scripts import letter_codes
-from .io import write_jsonl
+from xllm_kedro.corpora import CleaningReport, CleaningRules, ParallelCorpus, clean_pairs, translation_instructions
+from xllm_kedro.corpora.scripts import letter_codes
+from xllm_kedro.files import write_jsonl
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 NTREX = ROOT.parent / "shared" / "data" / "parallel" / "ntrex128"
 
 
@@ -107,9 +107,9 @@ def data_prep_pairs_per_s(n: int = 300_000, n_baseline: int = 40_000) -> dict:
 
 def _prepare(src: str, tgt: str, out: str) -> None:
     """What data_preparation does with one language's corpus, through its nodes and catalog datasets."""
-    from .corpora import ParallelCorpus as Moses
-    from .datasets import JsonLinesDataset, ReportDataset
-    from .pipelines.data_preparation.nodes import build_translation_instructions_node, clean_parallel_node
+    from xllm_kedro.corpora import ParallelCorpus as Moses
+    from xllm_kedro.datasets import JsonLinesDataset, ReportDataset
+    from xllm_kedro.pipelines.data_preparation.nodes import build_translation_instructions_node, clean_parallel_node
 
     after_imports = _own_peak_mb()
     start_rss = _reset_peak_rss()
@@ -159,7 +159,7 @@ def data_prep_peak_rss_mb_2m_pairs(sizes: tuple[int, ...] = (500_000, 2_000_000)
         for n in sizes:
             src, tgt, origin = write_pairs(Path(tmp), n)
             start = time.perf_counter()
-            proc = subprocess.run([sys.executable, "-c", "import sys; from xllm_kedro.bench_data_prep import _prepare; "
+            proc = subprocess.run([sys.executable, "-c", "import sys; from benchmarks.data_prep import _prepare; "
                                    "_prepare(*sys.argv[1:])", str(src), str(tgt), tmp],
                                   check=True, capture_output=True, text=True)
             results[n] = {**json.loads(proc.stdout.strip().splitlines()[-1]), "seconds": round(time.perf_counter() - start, 1)}

@@ -7,13 +7,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from .bench_sft import MODEL, _records
-from .eval_sets import text_lines
-from .generation import generate
-from .modelling import build_tiny_llama, train_tokenizer
-from .prompts import alpaca_prompt
+from benchmarks.sft import MODEL, _records
+from xllm_kedro.evaluation.sets import text_lines
+from xllm_kedro.evaluation.generation import generate
+from xllm_kedro.training.tiny_model import build_tiny_llama, train_tokenizer
+from xllm_kedro.prompts import alpaca_prompt
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SHARED_FLORES = ROOT.parent / "shared" / "data" / "flores" / "flores101.devtest.en"
 SAMPLE = ROOT / "data" / "01_raw" / "multiway" / "en.txt"
 

@@ -1,0 +1,55 @@
+"""World parameters with validation that names the offending key."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+
+from xllm_kedro.world.languages import TARGETS
+
+
+@dataclass(frozen=True)
+class WorldParams:
+    seed: int = 0
+    languages: tuple[str, ...] = TARGETS
+    monolingual_en: int = 20000  # English lines (the pretraining corpus)
+    monolingual_target: int = 2000  # lines per target language
+    parallel: int = 4000  # En-X pairs per target language
+    alpaca: int = 1000  # instruction records (the same items in every language)
+    qa: int = 200  # evaluation QA items
+    multiway: int = 200  # multi-way dev sentences
+    devtest: int = 200  # multi-way devtest sentences (0: none)
+    context_sentences: int = 3  # sentences per QA context
+    question_share: float = 0.2  # share of questions among monolingual lines
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["languages"] = list(self.languages)
+        return d
+
+
+_MINIMUM = {"monolingual_en": 1, "monolingual_target": 0, "parallel": 1, "alpaca": 1, "qa": 1, "multiway": 2,
+            "devtest": 0, "context_sentences": 1}
+
+
+def world_params(values: Mapping | None = None, *, where: str = "world parameters") -> WorldParams:
+    """Check every key and value; errors read ``<where>.<key>: ...``."""
+    values = dict(values or {})
+    known = {f.name for f in fields(WorldParams)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {unknown}; known: {sorted(known)}")
+    for key, low in _MINIMUM.items():
+        if key in values and (not isinstance(values[key], int) or isinstance(values[key], bool) or values[key] < low):
+            raise ValueError(f"{where}.{key}: must be an integer >= {low}, got {values[key]!r}")
+    if "seed" in values and (not isinstance(values["seed"], int) or isinstance(values["seed"], bool)):
+        raise ValueError(f"{where}.seed: must be an integer, got {values['seed']!r}")
+    share = values.get("question_share", 0.2)
+    if not isinstance(share, int | float) or not 0 <= share < 1:
+        raise ValueError(f"{where}.question_share: must be a number in [0, 1), got {share!r}")
+    langs = values.get("languages", TARGETS)
+    if isinstance(langs, str) or not langs or any(code not in TARGETS for code in langs) or len(set(langs)) != len(langs):
+        raise ValueError(f"{where}.languages: must be a non-empty list of distinct codes from {list(TARGETS)}, "
+                         f"got {langs!r}")
+    values["languages"] = tuple(langs)
+    return WorldParams(**values)

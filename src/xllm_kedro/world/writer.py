@@ -1,0 +1,113 @@
+"""Sample the world once and write every file, each atomically (temp file + os.replace).
+
+Held-out sentences (multi-way sets and the clauses of evaluation QA contexts) are drawn first and
+rejected everywhere else, so no evaluation sentence appears in a training corpus. One ``random.Random``
+drives the whole sampling in a fixed order: the same parameters give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+from xllm_kedro.files import atomic_path
+from xllm_kedro.world.grammar import QUESTION_KINDS, Clause, sample_clause
+from xllm_kedro.world.languages import WORLD_LANGUAGES, build_grammars
+from xllm_kedro.world.params import WorldParams, world_params
+from xllm_kedro.world.tasks import alpaca_record, qa_labels, sample_alpaca_items, sample_qa, squad_json
+
+
+def _write(path: Path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def _json(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=1) + "\n"
+
+
+def _lines(lines: list[str]) -> str:
+    return "".join(line + "\n" for line in lines)
+
+
+class _Sampler:
+    """Fresh clauses from one random stream, never one of the held-out set."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        self.held_out: set[Clause] = set()
+
+    def clause(self) -> Clause:
+        while (c := sample_clause(self.rng)) in self.held_out:
+            pass
+        return c
+
+    def distinct(self, n: int) -> list[Clause]:
+        seen: dict[Clause, None] = {}
+        while len(seen) < n:
+            seen.setdefault(self.clause())
+        return list(seen)
+
+    def monolingual(self, n: int, share: float) -> list[tuple[Clause, str | None]]:
+        """(clause, question kind or None for a statement) lines."""
+        out = []
+        for _ in range(n):
+            c = self.clause()
+            kinds = [k for k in QUESTION_KINDS if k != "place" or c.place]
+            out.append((c, self.rng.choice(kinds) if self.rng.random() < share else None))
+        return out
+
+
+def write_world(out_dir: str | Path, **params) -> dict:
+    """Generate the world described by ``params`` (see WorldParams) under ``out_dir``; return a manifest
+    (also written as ``world.json``) with the parameters, languages, QA prompt labels and file list."""
+    p: WorldParams = world_params(params)
+    out = Path(out_dir)
+    grammars = build_grammars(p.seed, list(p.languages))
+    sampler = _Sampler(random.Random(p.seed))
+    rng = sampler.rng
+
+    multiway = sampler.distinct(p.multiway + p.devtest)
+    sampler.held_out.update(multiway)
+    qa_items = [sample_qa(rng, sampler.clause, p.context_sentences, grammars) for _ in range(p.qa)]
+    sampler.held_out.update(c for item in qa_items for c in item.context)
+    alpaca_items = sample_alpaca_items(rng, p.alpaca, sampler.clause, p.context_sentences, grammars)
+    parallel = {code: sampler.distinct(p.parallel) for code in p.languages}
+    mono = {code: sampler.monolingual(n, p.question_share)
+            for code, n in [("en", p.monolingual_en)] + [(c, p.monolingual_target) for c in p.languages]}
+
+    files: list[str] = []
+
+    def emit(rel: str, text: str) -> None:
+        _write(out / rel, text)
+        files.append(rel)
+
+    for code, g in grammars.items():
+        emit(f"alpaca/{code}.json", _json([alpaca_record(item, g) for item in alpaca_items]))
+        emit(f"qa/{code}.json", _json(squad_json(qa_items, g)))
+        emit(f"multiway/{code}.txt", _lines([g.sentence(c) for c in multiway[:p.multiway]]))
+        if p.devtest:
+            emit(f"multiway_devtest/{code}.txt", _lines([g.sentence(c) for c in multiway[p.multiway:]]))
+        emit(f"monolingual/{code}.txt",
+             _lines([g.question(c, kind) if kind else g.sentence(c) for c, kind in mono[code]]))
+        if code != "en":
+            emit(f"parallel/en-{code}.en", _lines([grammars["en"].sentence(c) for c in parallel[code]]))
+            emit(f"parallel/en-{code}.{code}", _lines([g.sentence(c) for c in parallel[code]]))
+
+    manifest = {
+        "params": p.as_dict(),
+        "languages": [{"code": lang.code, "name": lang.name, "script": lang.script,
+                       "clause_order": grammars[lang.code].clause_order}
+                      for lang in WORLD_LANGUAGES if lang.code in grammars],
+        "qa_prompts": {code: qa_labels(g) for code, g in grammars.items()},
+        "files": sorted(files),
+    }
+    _write(out / "world.json", _json(manifest))
+    return manifest
+
+
+def qa_prompts(seed: int = 0, languages: list[str] | None = None) -> dict[str, dict[str, str]]:
+    """The QA prompt labels per language (for parameters ``tasks.qa.prompts``) without writing a world."""
+    codes = list(languages) if languages is not None else [lang.code for lang in WORLD_LANGUAGES]
+    return {code: qa_labels(g) for code, g in build_grammars(seed, codes).items()}
