@@ -16,7 +16,8 @@ PACKAGE = PROJECT_ROOT / "src" / "xllm_kedro"
 KEDRO_LAYER = {"pipelines", "datasets", "hooks.py", "settings.py", "pipeline_registry.py", "__main__.py"}
 LIBRARY = sorted(p.name for p in PACKAGE.iterdir()
                  if p.name not in KEDRO_LAYER and (p.suffix == ".py" or (p / "__init__.py").exists()))
-LAYERS = {"raw", "intermediate", "primary", "feature", "model_input", "models", "model_output", "reporting"}
+LAYERS = {"raw", "intermediate", "primary", "feature", "model_input", "models", "model_output", "reporting",
+          "budgeted_model_input", "budgeted_models", "budgeted_model_output", "budgeted_reporting"}
 
 
 @pytest.fixture(scope="module")

@@ -6,16 +6,16 @@ from kedro.framework.hooks import hook_impl
 from kedro.io import AbstractDataset
 
 
-class ProjectParametersHook:
-    """Builds the pipelines from the parameters of the environment actually run (``--env``)."""
+class StudyHook:
+    """Builds the pipelines from the parameters of the run (``--env``, ``--params``): see pipelines/_build.py."""
 
     @hook_impl
     def after_context_created(self, context) -> None:
         from kedro.framework.project import pipelines
 
-        from xllm_kedro.project_parameters import set_active_config_loader
+        from xllm_kedro.pipelines._build import use_parameters
 
-        if set_active_config_loader(context.config_loader, context.env):
+        if use_parameters(context.params, key=repr((context.env, sorted(context.params.items(), key=str)))):
             pipelines.configure("xllm_kedro.pipeline_registry")
 
 

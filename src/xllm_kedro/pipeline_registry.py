@@ -1,26 +1,25 @@
-"""Project pipelines, discovered from src/xllm_kedro/pipelines/.
+"""Project pipelines: one folder each under src/xllm_kedro/pipelines/, all built from one study spec.
 
-The budgeted experiments close a loop: their mixes need the allocation pipeline's table, and the
-allocation pipeline compares their scores with its predictions. Their nodes (in any stage) form a
-pipeline of their own, ``budgeted``, run after ``allocation``; every stage pipeline can then run alone,
-in order, on a fresh project. ``__default__`` runs everything.
+``budgeted`` closes the loop of Table 4: its mixes need the allocation pipeline's table, and the
+comparison needs its scores, so it runs after ``allocation``. Every pipeline can then run alone, in
+order, on a fresh project. ``__default__`` runs everything.
 """
 
 from __future__ import annotations
 
-from kedro.framework.project import find_pipelines
+from importlib import import_module
+
 from kedro.pipeline import Pipeline
 
-from xllm_kedro.pipelines._build import BUDGETED, experiments
+from xllm_kedro.pipelines._build import current_study
+
+STAGES = ("data_preparation", "instruction_tuning", "evaluation", "scaling_analysis", "allocation",
+          "representation_analysis", "budgeted")
 
 
 def register_pipelines() -> dict[str, Pipeline]:
-    stages = find_pipelines(raise_errors=True)
-    everything = sum(stages.values(), Pipeline([]))
-    budgeted = {e.name for e in experiments() if e.strategy}
-    loop = Pipeline([n for n in everything.nodes if n.namespace in budgeted or BUDGETED in n.tags])
-    pipelines = {name: stage - loop for name, stage in stages.items()}
-    if loop.nodes:
-        pipelines[BUDGETED] = loop
-    pipelines["__default__"] = everything
+    study = current_study()
+    pipelines = {name: import_module(f"xllm_kedro.pipelines.{name}").create_pipeline(study=study) for name in STAGES}
+    pipelines = {name: p for name, p in pipelines.items() if p.nodes}
+    pipelines["__default__"] = sum(pipelines.values(), Pipeline([]))
     return pipelines

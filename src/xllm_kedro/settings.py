@@ -2,9 +2,9 @@
 
 from kedro.config import OmegaConfigLoader
 
-from xllm_kedro.hooks import InputsExistHook, JudgeCredentialsHook, ProjectParametersHook
+from xllm_kedro.hooks import InputsExistHook, JudgeCredentialsHook, StudyHook
 
-HOOKS = (ProjectParametersHook(), InputsExistHook(), JudgeCredentialsHook())
+HOOKS = (StudyHook(), InputsExistHook(), JudgeCredentialsHook())
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",

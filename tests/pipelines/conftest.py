@@ -8,7 +8,7 @@ import pytest
 import yaml
 from kedro.io import DataCatalog, MemoryDataset
 
-from xllm_kedro import project_parameters as pp
+from xllm_kedro.pipelines import _build
 
 from ..conftest import PROJECT_ROOT
 
@@ -23,15 +23,15 @@ def base_parameters() -> dict:
 @pytest.fixture
 def use_parameters():
     """Call with a parameters dict; pipelines built afterwards follow it."""
-    saved = dict(pp._active)
+    saved = dict(_build._run)
 
     def _use(params: dict) -> dict:
-        pp._active.update(loader={"parameters": params}, env=object())
+        _build.use_parameters(params, key=object())
         return params
 
     yield _use
-    pp._active.clear()
-    pp._active.update(saved)
+    _build._run.clear()
+    _build._run.update(saved)
 
 
 class KeptDataset(MemoryDataset):

@@ -4,7 +4,7 @@ from kedro.runner import SequentialRunner
 from xllm_kedro.pipelines.allocation import create_pipeline
 from xllm_kedro.analysis.scaling import ScalingLaw
 
-from xllm_kedro.pipelines.allocation.nodes import compare_budgeted_node
+from xllm_kedro.pipelines.budgeted.nodes import compare_budgeted_node
 
 from .conftest import base_parameters, memory_catalog
 
@@ -30,7 +30,9 @@ def test_budgeted_runs_are_compared_with_their_prediction():
                           {"budget": 40, "strategy": "uniform_integer", "X_zh": 20, "X_vi": 20}])
     metrics = {"budget_optimised": {"translation.en-zh.chrf": 12.0, "translation.en-vi.chrf": 8.0},
                "budget_uniform": {"translation.en-zh.chrf": 10.0, "translation.en-vi.chrf": 9.0}}
-    comparison, mlflow = compare_budgeted_node(table, laws, {"experiments": {"budget": 40}}, {"metric": "chrf"}, **metrics)
+    comparison, mlflow = compare_budgeted_node(table, laws, {"experiments": {"budget": 40}}, {"metric": "chrf"},
+                                               metrics["budget_optimised"], metrics["budget_uniform"],
+                                               strategies=["optimised", "uniform"])
     row = comparison.set_index(["strategy", "language"]).loc[("optimised", "zh")]
     assert row["size"] == 30 and row["measured"] == 12.0
     assert row["predicted"] == ScalingLaw(60, -0.3, 0.4).predict(30)

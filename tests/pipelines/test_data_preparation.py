@@ -1,9 +1,11 @@
 import json
 
 import pandas as pd
+from kedro.pipeline import Pipeline
 from kedro.runner import SequentialRunner
 
 from xllm_kedro.corpora import ParallelCorpus, read_instructions
+from xllm_kedro.pipelines.budgeted import create_pipeline as budgeted_pipeline
 from xllm_kedro.pipelines.data_preparation import create_pipeline
 
 from ..conftest import RAW
@@ -22,7 +24,8 @@ def test_data_preparation_builds_every_mix_from_the_sample_data(use_parameters):
         {"budget": 40, "strategy": "optimised_integer", "X_zh": 31, "X_vi": 9},
     ])
     catalog = memory_catalog(params, allocation_table=allocation, **raw)
-    pipeline = create_pipeline()
+    budgeted_mixes = [n for n in budgeted_pipeline().nodes if n.name.endswith(".build_mix_node")]
+    pipeline = create_pipeline() + Pipeline(budgeted_mixes)
     SequentialRunner().run(pipeline, catalog)
 
     stats = catalog["data_statistics"].load().set_index("language")
@@ -50,7 +53,7 @@ def test_data_preparation_builds_every_mix_from_the_sample_data(use_parameters):
 
 def test_direction_ablation_builds_x_to_en_instructions_only_when_asked(use_parameters):
     params = base_parameters()
-    params.update(languages=["zh"], sweep={}, allocation={"budgets": [], "budget_fractions": []},
+    params.update(languages=["zh"], sweep={}, allocation={"budgets": [], "budget_fractions": []}, scaling={}, representation_analysis={},
                   experiments={"ablation_zh_x_en": {"sources": ["alpaca_en", "translation_zh_en"], "eval_languages": ["zh"]}})
     use_parameters(params)
     pipeline = create_pipeline()
@@ -74,7 +77,7 @@ def test_statistics_table_counts_per_corpus_with_wikimatrix_skips_and_margin_dro
     from xllm_kedro.corpora import InstructionFile, WikiMatrixCorpus
 
     params = base_parameters()
-    params.update(languages=["zh"], sweep={}, allocation={"budgets": [], "budget_fractions": []},
+    params.update(languages=["zh"], sweep={}, allocation={"budgets": [], "budget_fractions": []}, scaling={}, representation_analysis={},
                   experiments={"x_zh": {"sources": ["alpaca_en", "alpaca_zh", "translation_en_zh"], "eval_languages": ["zh"]}})
     params["data_preparation"]["reading"] = {"skip_bad_lines": True, "min_margin": 1.04}
     params["data_preparation"]["parallel_corpora"] = {"default": ["wikimatrix", "parallel"]}
@@ -105,7 +108,7 @@ def test_statistics_table_counts_per_corpus_with_wikimatrix_skips_and_margin_dro
 
 def test_alpaca_translation_with_a_local_causal_model(use_parameters, tiny_model_dir):
     params = base_parameters()
-    params.update(languages=["zh"], sweep={}, allocation={"budgets": [], "budget_fractions": []},
+    params.update(languages=["zh"], sweep={}, allocation={"budgets": [], "budget_fractions": []}, scaling={}, representation_analysis={},
                   experiments={"x_zh": {"sources": ["alpaca_en", "alpaca_zh"], "eval_languages": ["zh"]}})
     params["data_preparation"]["alpaca_translation"] = {
         "enabled": True, "model_dir": str(tiny_model_dir), "languages": ["zh"], "max_records": 3,

@@ -19,7 +19,7 @@ def test_every_declared_task_runs_on_the_tiny_model(use_parameters, tiny_model_d
     endpoint, seen, replies = chat_server
     replies += ["YES"] * 100
     params = base_parameters()
-    params.update(languages=["zh", "vi"], sweep={}, allocation={"budgets": [], "budget_fractions": []},
+    params.update(languages=["zh", "vi"], sweep={}, allocation={"budgets": [], "budget_fractions": []}, scaling={}, representation_analysis={},
                   experiments={"x_zh": {"sources": ["alpaca_en"], "eval_languages": ["zh", "vi"]},
                                "m_all": {"sources": ["alpaca_en"], "eval_languages": ["zh"], "tasks": ["translation"]}})
     params["evaluation"] = {**params["evaluation"], "max_examples": 5}

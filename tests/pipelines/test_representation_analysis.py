@@ -12,6 +12,7 @@ def test_base_and_tuned_models_are_compared_on_real_flores(use_parameters, tiny_
     params["languages"] = ["zh", "hi"]
     params["experiments"] = {"x_zh": {"sources": ["alpaca_en"], "eval_languages": []}}
     params["sweep"] = {}
+    params["scaling"] = {}
     params["allocation"] = {"budgets": [], "budget_fractions": []}
     use_parameters(params)
     flores = {f"{lang}.flores_raw": (shared_data / "flores" / f"flores101.dev.{lang}").read_text(encoding="utf-8")

@@ -108,3 +108,12 @@ def pca_2d(states: torch.Tensor) -> torch.Tensor:
     centred = states.double() - states.double().mean(dim=0)
     _, _, v = torch.linalg.svd(centred, full_matrices=False)
     return (centred @ v[:2].T).float()
+
+
+def language_gammas(model, tokenizer, english: Sequence[str], others: dict[str, Sequence[str]], *, layer: int,
+                    seed: int = 0) -> dict[str, float]:
+    """gamma of each language: how close the model's states of its sentences are to their English ones."""
+    en = pooled_hidden_states(model, tokenizer, english, desc="encode/en")[layer]
+    return {lang: language_similarity(en, pooled_hidden_states(model, tokenizer, lines, desc=f"encode/{lang}")[layer],
+                                      seed=seed)
+            for lang, lines in others.items()}

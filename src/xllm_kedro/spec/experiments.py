@@ -14,15 +14,33 @@ from xllm_kedro.spec.languages import check_languages
 
 
 @dataclass(frozen=True)
+class SweepPoint:
+    """A run of the data-size sweep behind the scaling law: CoIT in ``language`` with ``size`` pairs."""
+
+    language: str
+    size: int
+
+
+@dataclass(frozen=True)
+class BudgetSplit:
+    """A budgeted MuIT run: the allocation pipeline's ``strategy`` split of ``budget`` translation pairs."""
+
+    budget: int
+    strategy: str  # uniform or optimised
+
+
+@dataclass(frozen=True)
 class Experiment:
     name: str
     sources: tuple[str, ...]  # e.g. alpaca_en, alpaca_zh, translation_en_zh:500
     eval_languages: tuple[str, ...]
     tasks: tuple[str, ...] = ()  # names of tasks declared in parameters 'tasks'
-    sweep_language: str | None = None
-    translation_size: int | None = None
-    budget: int | None = None  # budgeted MuIT: translation data split by the allocation pipeline
-    strategy: str | None = None  # uniform or optimised
+    sweep: SweepPoint | None = None
+    split: BudgetSplit | None = None  # set only for budgeted runs, which need the allocation first
+
+    @property
+    def budgeted(self) -> bool:
+        return self.split is not None
 
     def source_names(self) -> list[str]:
         return sorted({parse_source(s)[0] for s in self.sources})
@@ -101,7 +119,7 @@ def _budgeted(params: Mapping, languages: list[str], sweep_langs: list[str]) -> 
         if lang != "en" and lang not in languages:
             raise ValueError(f"{where}.sources: {s!r} needs language {lang!r}, which is not in parameters 'languages'")
     return [Experiment(budgeted_experiment_name(st), sources + tuple(f"translation_en_{lang}" for lang in sweep_langs),
-                       tuple(sweep_langs), ("translation",), budget=budget, strategy=st) for st in strategies]
+                       tuple(sweep_langs), ("translation",), split=BudgetSplit(budget, st)) for st in strategies]
 
 
 def load_experiments(params: Mapping) -> list[Experiment]:
@@ -123,7 +141,7 @@ def load_experiments(params: Mapping) -> list[Experiment]:
             for size in sorted(sizes):
                 exps.append(Experiment(
                     sweep_experiment_name(lang, size), tuple(base) + (f"translation_en_{lang}:{size}",),
-                    (lang,), ("translation",), sweep_language=lang, translation_size=size,
+                    (lang,), ("translation",), sweep=SweepPoint(lang, size),
                 ))
     exps += _budgeted(params, languages, sweep_langs if sweep else [])
     names = [e.name for e in exps]

@@ -35,7 +35,7 @@ def get_language(code: str, *, where: str = "languages") -> Language:
         raise ValueError(f"unknown language code {code!r} in {where}; known codes: {known}") from None
 
 
-def check_languages(codes: list[str], *, where: str = "languages") -> list[str]:
+def check_languages(codes: list[str], where: str = "languages") -> list[str]:
     """Validate a list of target-language codes (English is the pivot, never a target)."""
     if not codes:
         raise ValueError(f"{where} is empty: name at least one target language")

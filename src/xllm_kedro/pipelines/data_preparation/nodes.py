@@ -14,6 +14,7 @@ import pandas as pd
 from xllm_kedro.corpora import (DIRECTIONS, CleaningRules, CountedStream, ReadingOptions, Stream, StreamReport, build_mix,
                         clean_corpora, clean_instruction_stream, configure, instructions_from_records, with_limits)
 from xllm_kedro.corpora.machine_translation import AlpacaTranslation, translate_instructions
+from xllm_kedro.analysis.budget_table import split_of
 from xllm_kedro.evaluation.sets import squad_examples
 from xllm_kedro.pipelines._build import mlflow_metrics
 
@@ -55,19 +56,18 @@ def build_translation_instructions_node(pairs, translation: dict, lang: str, dir
     return Stream(instructions_from_records, pairs, lang, direction, translation["seed"])
 
 
-def data_statistics_node(reading: dict, **reports: Mapping) -> tuple[pd.DataFrame, dict]:
+def data_statistics_node(reading: dict, *reports: Mapping, labels: list[tuple[str, str]]) -> tuple[pd.DataFrame, dict]:
     """One row per language (Table 1 of the paper, after cleaning) and the same numbers for MLflow.
 
     Args:
         reading: the reading parameters (the margin threshold goes in the table).
-        reports: ``<lang>__parallel`` cleaning reports and ``<lang>__alpaca`` counts.
+        reports: count reports, each labelled by ``labels`` as (language, "alpaca" | "parallel").
 
     Columns: ``parallel_<count>`` totals over a language's corpora, ``<corpus>.<count>`` per corpus,
     ``alpaca_<count>``, ``parallel_corpora`` and ``min_margin``.
     """
     rows: dict[str, dict] = {}
-    for key, report in reports.items():
-        lang, kind = key.split("__")
+    for (lang, kind), report in zip(labels, reports):
         row = rows.setdefault(lang, {"language": lang})
         for k, v in dict(report).items():
             row[k if "." in k else f"{kind}_{k}"] = v
@@ -94,9 +94,5 @@ def build_mix_node(mixing: dict, sources: list[str], **datasets) -> list[dict]:
 def build_budgeted_mix_node(allocation_table: pd.DataFrame, mixing: dict, sources: list[str], strategy: str,
                             budget: int, **datasets) -> list[dict]:
     """A MuIT mix whose translation data per language is the allocation pipeline's split of ``budget``."""
-    rows = allocation_table[(allocation_table["budget"] == budget) & (allocation_table["strategy"] == f"{strategy}_integer")]
-    if len(rows) != 1:
-        raise ValueError(f"allocation_table has no '{strategy}_integer' row for budget {budget}")
-    row = rows.iloc[0]
-    limits = {f"translation_en_{c[2:]}": int(row[c]) for c in allocation_table.columns if c.startswith("X_")}
+    limits = {f"translation_en_{lang}": size for lang, size in split_of(allocation_table, budget, strategy).items()}
     return build_mix(datasets, with_limits(sources, limits), seed=mixing["seed"])

@@ -6,39 +6,17 @@ shows a box per language and a language is added in parameters.
 
 from __future__ import annotations
 
-from kedro.pipeline import Pipeline
+from kedro.pipeline import Node, Pipeline
 
-from xllm_kedro.corpora.machine_translation import AlpacaTranslation
-from xllm_kedro.spec.experiments import source_dataset
-from xllm_kedro.spec.languages import check_languages, get_language
-from xllm_kedro.project_parameters import project_parameters
-from xllm_kedro.pipelines._build import bound, experiments, ns_node
-from xllm_kedro.pipelines.data_preparation.nodes import (build_budgeted_mix_node, build_mix_node, build_translation_instructions_node, clean_parallel_node,
-                    data_statistics_node, prepare_alpaca_node, prepare_qa_node, translate_alpaca_node)
+from xllm_kedro.pipelines._build import bound, current_study, ns_node
+from xllm_kedro.pipelines.data_preparation.nodes import (build_budgeted_mix_node, build_mix_node,
+                                                         build_translation_instructions_node, clean_parallel_node,
+                                                         data_statistics_node, prepare_alpaca_node, prepare_qa_node,
+                                                         translate_alpaca_node)
+from xllm_kedro.spec.experiments import Experiment, source_dataset
+from xllm_kedro.spec.study import Study
 
 READING = "params:data_preparation.reading"
-_RESERVED = {"cleaning", "reading", "lang"}
-
-
-def parallel_corpora(params: dict, languages: list[str]) -> dict[str, list[str]]:
-    """Each language's raw corpora (catalog ``<lang>.<name>_raw``) from ``data_preparation.parallel_corpora``."""
-    where = "parameters data_preparation.parallel_corpora"
-    spec = dict(params.get("parallel_corpora") or {"default": ["parallel"]})
-    for key in spec:
-        if key != "default":
-            get_language(key, where=where)
-            if key not in languages:
-                raise ValueError(f"{where}: {key!r} is not in parameters 'languages'")
-    out = {}
-    for lang in languages:
-        names = spec.get(lang, spec.get("default"))
-        if not names or not isinstance(names, list) or len(set(names)) != len(names):
-            raise ValueError(f"{where}.{lang if lang in spec else 'default'}: need a list of distinct corpus names")
-        bad = [n for n in names if not str(n).isidentifier() or n in _RESERVED]
-        if bad:
-            raise ValueError(f"{where}: corpus name(s) {bad} must be identifiers other than {sorted(_RESERVED)}")
-        out[lang] = list(names)
-    return out
 
 
 def _alpaca(lang: str, translated: bool) -> list:
@@ -75,28 +53,30 @@ def _translation(lang: str, corpora: list[str], reverse: bool) -> list:
     return nodes
 
 
-def create_pipeline(**kwargs) -> Pipeline:
-    params = project_parameters()
-    languages = check_languages(list(params.get("languages") or []), where="parameters 'languages'")
-    prep = params.get("data_preparation") or {}
-    corpora = parallel_corpora(prep, languages)
-    translation = AlpacaTranslation.from_params(prep.get("alpaca_translation"), languages)
+def mix_node(exp: Experiment) -> Node:
+    """The experiment's training mix; a budgeted run's translation share comes from the allocation table."""
+    inputs = {"mixing": "params:data_preparation.mixing"}
+    inputs.update({name: source_dataset(name) for name in exp.source_names()})
+    if exp.budgeted:
+        func = bound(build_budgeted_mix_node, sources=list(exp.sources), strategy=exp.split.strategy,
+                     budget=exp.split.budget)
+        inputs["allocation_table"] = "allocation_table"
+    else:
+        func = bound(build_mix_node, sources=list(exp.sources))
+    return ns_node(exp.name, func, inputs, f"{exp.name}.train_mix", "build_mix_node")
+
+
+def create_pipeline(study: Study | None = None, **kwargs) -> Pipeline:
+    study = study or current_study()
     nodes = _alpaca("en", False)
-    reports = {"en__alpaca": "en.alpaca_report", "reading": READING}
-    needed = {source_dataset(name) for exp in experiments() for name in exp.source_names()}
-    for lang in languages:
-        nodes += _alpaca(lang, translation.translates(lang)) + _qa(lang)
-        nodes += _translation(lang, corpora[lang], f"{lang}.reverse_translation_instructions" in needed)
-        reports.update({f"{lang}__alpaca": f"{lang}.alpaca_report", f"{lang}__parallel": f"{lang}.cleaning_report"})
-    nodes.append(ns_node(None, data_statistics_node, reports, ["data_statistics", "data_statistics_metrics"],
-                         "data_statistics_node"))
-    for exp in experiments():
-        inputs = {"mixing": "params:data_preparation.mixing"}
-        inputs.update({name: source_dataset(name) for name in exp.source_names()})
-        if exp.strategy:  # closes the loop: the split comes from the allocation pipeline
-            func = bound(build_budgeted_mix_node, sources=list(exp.sources), strategy=exp.strategy, budget=exp.budget)
-            inputs["allocation_table"] = "allocation_table"
-        else:
-            func = bound(build_mix_node, sources=list(exp.sources))
-        nodes.append(ns_node(exp.name, func, inputs, f"{exp.name}.train_mix", "build_mix_node"))
+    labels, reports = [("en", "alpaca")], ["en.alpaca_report"]
+    for lang in study.languages:
+        nodes += _alpaca(lang, lang in study.translated_alpaca) + _qa(lang)
+        nodes += _translation(lang, list(study.corpora[lang]),
+                              f"{lang}.reverse_translation_instructions" in study.needed_sources)
+        labels += [(lang, "alpaca"), (lang, "parallel")]
+        reports += [f"{lang}.alpaca_report", f"{lang}.cleaning_report"]
+    nodes.append(ns_node(None, bound(data_statistics_node, labels=labels), [READING, *reports],
+                         ["data_statistics", "data_statistics_metrics"], "data_statistics_node"))
+    nodes += [mix_node(exp) for exp in study.staged]
     return Pipeline(nodes, tags="data_preparation")

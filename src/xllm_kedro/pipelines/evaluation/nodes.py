@@ -17,12 +17,14 @@ from xllm_kedro.spec.tasks import load_tasks
 from xllm_kedro.pipelines._build import mlflow_metrics
 
 
-def evaluate_model_node(model_dir: Path, evaluation: dict, tasks: dict, trust_remote_code: bool, experiment: str,
-                        units: list[list[str]], llm_judge_credentials: dict | None = None, **data) -> tuple[list[dict], dict]:
+def evaluate_model_node(model_dir: Path, evaluation: dict, tasks: dict, trust_remote_code: bool,
+                        llm_judge_credentials: dict, *data, experiment: str, units: list[tuple[str, str]],
+                        sets: list[tuple[str, str]]) -> tuple[list[dict], dict]:
     """Greedy generation on every (task, language) unit of the experiment, scored by the task's metrics.
 
     Args:
-        data: ``<task>__<lang>`` datasets (translation tasks also ``<task>__en``).
+        data: the evaluation sets, one per (task, language) of ``sets`` in order (a translation task
+            also reads its English side).
 
     Returns:
         All predictions, and metrics keyed ``<task>.<lang or pair>.<metric>``.
@@ -39,16 +41,17 @@ def evaluate_model_node(model_dir: Path, evaluation: dict, tasks: dict, trust_re
         comet = partial(comet_scores, settings)
     model, tokenizer = load_model(model_dir, trust_remote_code=trust_remote_code)
     records, metrics = evaluate_model(
-        model, tokenizer, declared, [tuple(u) for u in units],
-        {tuple(key.split("__")): value for key, value in data.items()}, batch_size=evaluation["batch_size"],
-        limit=evaluation.get("max_examples") or None, spm_path=evaluation.get("spbleu_model"), judge=judge, comet=comet)
+        model, tokenizer, declared, [tuple(u) for u in units], dict(zip(map(tuple, sets), data)),
+        batch_size=evaluation["batch_size"], limit=evaluation.get("max_examples") or None,
+        spm_path=evaluation.get("spbleu_model"), judge=judge, comet=comet)
     return [{"experiment": experiment, **r} for r in records], metrics
 
 
-def collect_results_node(evaluation: dict, tasks: dict, **metrics_by_experiment: dict):
-    """Every experiment's scores: a long table, the wide model x task/language table (CSV and
-    markdown), the per-direction translation chart, and the numeric scores for MLflow."""
-    long = long_results(metrics_by_experiment)
+def collect_results_node(evaluation: dict, tasks: dict, *metrics: dict, experiments: list[str]):
+    """Every experiment's scores (``metrics`` in ``experiments`` order): a long table, the wide model x
+    task/language table (CSV and markdown), the per-direction translation chart, and the numeric scores
+    for MLflow."""
+    long = long_results(dict(zip(experiments, metrics)))
     wide = wide_results(long)
     translation = [name for name, spec in tasks.items() if spec.get("kind") == "translation"]
     chart_metrics = (evaluation.get("report") or {}).get("chart_metrics") or ["bleu"]

@@ -2,29 +2,29 @@
 
 from __future__ import annotations
 
-from kedro.pipeline import Pipeline
+from kedro.pipeline import Node, Pipeline
 
-from xllm_kedro.spec.languages import check_languages
-from xllm_kedro.project_parameters import project_parameters
-from xllm_kedro.pipelines._build import bound, experiments, ns_node
+from xllm_kedro.pipelines._build import bound, current_study, ns_node
 from xllm_kedro.pipelines.instruction_tuning.nodes import build_base_model_node, train_model_node
+from xllm_kedro.spec.experiments import Experiment
+from xllm_kedro.spec.study import Study
 
 
-def create_pipeline(**kwargs) -> Pipeline:
-    params = project_parameters()
+def train_node(exp: Experiment) -> Node:
+    return ns_node(exp.name, bound(train_model_node, experiment=exp.name),
+                   [f"{exp.name}.train_mix", "base_model", "params:training", "params:launcher",
+                    "params:trust_remote_code"],
+                   f"{exp.name}.model", "train_model_node")
+
+
+def create_pipeline(study: Study | None = None, **kwargs) -> Pipeline:
+    study = study or current_study()
     nodes = []
-    if params["base_model"].get("build_tiny", False):
-        languages = check_languages(list(params.get("languages") or []), where="parameters 'languages'")
+    if study.tiny_base:
         texts = ["en.alpaca_instructions"] + [
-            ds for lang in languages for ds in (f"{lang}.alpaca_instructions", f"{lang}.translation_instructions")
+            ds for lang in study.languages for ds in (f"{lang}.alpaca_instructions", f"{lang}.translation_instructions")
         ]
         nodes.append(ns_node(None, build_base_model_node, ["params:base_model", *texts], "base_model",
                              "build_base_model_node"))
-    for exp in experiments():
-        nodes.append(ns_node(
-            exp.name, bound(train_model_node, experiment=exp.name),
-            [f"{exp.name}.train_mix", "base_model", "params:training", "params:launcher",
-             "params:trust_remote_code"],
-            f"{exp.name}.model", "train_model_node",
-        ))
+    nodes += [train_node(exp) for exp in study.staged]
     return Pipeline(nodes, tags="instruction_tuning")

@@ -1,0 +1,168 @@
+"""The study spec: the run's parameters turned, once, into typed values that every pipeline is built from.
+
+Every problem is reported together, each with its parameter key, so a researcher fixes a config in one
+pass instead of one error per run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from xllm_kedro.corpora.machine_translation import AlpacaTranslation
+from xllm_kedro.spec.experiments import Experiment, load_experiments, source_dataset
+from xllm_kedro.spec.languages import check_languages, get_language
+from xllm_kedro.spec.tasks import Task, load_tasks, task_units
+
+_RESERVED_CORPUS_NAMES = {"cleaning", "reading", "lang"}
+
+
+class StudyError(ValueError):
+    """All the problems found in the parameters, one per line."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("the parameters have {} problem(s):\n  - {}".format(len(problems), "\n  - ".join(problems)))
+
+
+@dataclass(frozen=True)
+class Representation:
+    """representation_analysis: these experiments' models against the base model, En-X per language."""
+
+    languages: tuple[str, ...]
+    models: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ScalingSource:
+    """Where the law's points come from (the sweep or a user's file) and which model gives gamma."""
+
+    points_source: str  # sweep | user
+    languages: tuple[str, ...]
+    similarity_model: str  # "base" or an experiment
+
+
+@dataclass(frozen=True)
+class Study:
+    languages: tuple[str, ...]
+    experiments: tuple[Experiment, ...]
+    tasks: Mapping[str, Task]
+    units: Mapping[str, tuple[tuple[str, str], ...]]  # experiment -> (task, language) pairs it is scored on
+    corpora: Mapping[str, tuple[str, ...]]  # language -> raw parallel corpora, cleaned in this order
+    translated_alpaca: frozenset[str]  # languages whose Alpaca is machine-translated from English
+    tiny_base: bool  # build a tiny LLaMA instead of reading a model directory
+    judge_enabled: bool
+    scaling: ScalingSource | None
+    representation: Representation | None
+    needed_sources: frozenset[str] = field(default_factory=frozenset)  # catalog datasets some mix reads
+
+    @property
+    def staged(self) -> list[Experiment]:
+        """Experiments every stage pipeline runs; the budgeted ones wait for the allocation."""
+        return [e for e in self.experiments if not e.budgeted]
+
+    @property
+    def budgeted(self) -> list[Experiment]:
+        return [e for e in self.experiments if e.budgeted]
+
+    @property
+    def sweep(self) -> list[Experiment]:
+        return [e for e in self.experiments if e.sweep]
+
+    def model_dataset(self, name: str) -> str:
+        """The catalog dataset of a model named in parameters: ``base`` or an experiment."""
+        return "base_model" if name == "base" else f"{name}.model"
+
+
+def parallel_corpora(spec: Mapping | None, languages: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Each language's raw corpora (catalog ``<lang>.<name>_raw``) from ``data_preparation.parallel_corpora``."""
+    where = "parameters data_preparation.parallel_corpora"
+    spec = dict(spec or {"default": ["parallel"]})
+    for key in spec:
+        if key != "default":
+            get_language(key, where=where)
+            if key not in languages:
+                raise ValueError(f"{where}: {key!r} is not in parameters 'languages'")
+    out = {}
+    for lang in languages:
+        names = spec.get(lang, spec.get("default"))
+        if not names or not isinstance(names, list) or len(set(names)) != len(names):
+            raise ValueError(f"{where}.{lang if lang in spec else 'default'}: need a list of distinct corpus names")
+        bad = [n for n in names if not str(n).isidentifier() or n in _RESERVED_CORPUS_NAMES]
+        if bad:
+            raise ValueError(f"{where}: corpus name(s) {bad} must be identifiers other than {sorted(_RESERVED_CORPUS_NAMES)}")
+        out[lang] = tuple(names)
+    return out
+
+
+def _scaling(params: Mapping, experiments: list[Experiment]) -> ScalingSource | None:
+    scaling = params.get("scaling")
+    if not scaling:
+        return None
+    known = {e.name for e in experiments}
+    source = scaling.get("points_source", "sweep")
+    if source == "sweep":
+        languages = sorted({e.sweep.language for e in experiments if e.sweep})
+        if not languages:
+            raise ValueError("parameters scaling.points_source is 'sweep' but parameters 'sweep' declares no runs")
+    elif source == "user":
+        languages = check_languages(list(scaling.get("languages") or []), where="parameters scaling.languages")
+    else:
+        raise ValueError(f"parameters scaling.points_source must be 'sweep' or 'user', got {source!r}")
+    model = scaling.get("similarity_model", "base")
+    if model != "base" and model not in known:
+        raise ValueError(f"parameters scaling.similarity_model: {model!r} is neither 'base' nor an experiment "
+                         f"({sorted(known)})")
+    return ScalingSource(source, tuple(languages), model)
+
+
+def _representation(params: Mapping, experiments: list[Experiment]) -> Representation | None:
+    spec = params.get("representation_analysis")
+    if not spec:
+        return None
+    languages = check_languages(list(spec.get("languages") or []), where="parameters representation_analysis.languages")
+    known = {e.name for e in experiments}
+    unknown = sorted(set(spec.get("models") or []) - known)
+    if unknown:
+        raise ValueError(f"parameters representation_analysis.models: {unknown} are not experiments; known: {sorted(known)}")
+    return Representation(tuple(languages), tuple(spec.get("models") or []))
+
+
+def _units(tasks: Mapping[str, Task], experiments: list[Experiment]) -> dict[str, tuple[tuple[str, str], ...]]:
+    return {e.name: tuple(task_units(tasks, e.tasks, e.eval_languages, where=f"parameters experiments.{e.name}.tasks"))
+            for e in experiments}
+
+
+def load_study(params: Mapping) -> Study:
+    """Validate every section of the parameters and return the study; raise StudyError listing each problem."""
+    problems: list[str] = []
+
+    def check(build: Callable, *args, default=None):
+        try:
+            return build(*args)
+        except ValueError as err:
+            problems.extend(err.problems if isinstance(err, StudyError) else [str(err)])
+            return default
+
+    languages = tuple(check(check_languages, list(params.get("languages") or []), "parameters 'languages'", default=[]))
+    tasks = check(load_tasks, params.get("tasks"), default={})
+    experiments = check(load_experiments, params, default=[]) if languages else []
+    prep = params.get("data_preparation") or {}
+    corpora = check(parallel_corpora, prep.get("parallel_corpora"), languages, default={})
+    translation = check(AlpacaTranslation.from_params, prep.get("alpaca_translation"), list(languages),
+                        default=AlpacaTranslation())
+    units = check(_units, tasks, experiments, default={}) if tasks else {}
+    scaling = check(_scaling, params, experiments)
+    representation = check(_representation, params, experiments)
+    base = params.get("base_model")
+    if not isinstance(base, Mapping):
+        problems.append("parameters base_model must be a mapping (build_tiny, vocab_size, seed, config)")
+        base = {}
+    if problems:
+        raise StudyError(problems)
+    judge = ((((params.get("evaluation") or {}).get("scorers") or {}).get("llm_judge")) or {}).get("enabled")
+    needed = frozenset(source_dataset(name) for e in experiments for name in e.source_names())
+    return Study(languages=languages, experiments=tuple(experiments), tasks=tasks, units=units, corpora=corpora,
+                 translated_alpaca=frozenset(lang for lang in languages if translation.translates(lang)),
+                 tiny_base=bool(base.get("build_tiny", False)), judge_enabled=bool(judge), scaling=scaling,
+                 representation=representation, needed_sources=needed)
