@@ -24,14 +24,14 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 
 install: $(BIN)/.installed
 
-run: install            ## all five pipelines on the embedded default (CPU, minutes)
+run: install            ## all seven pipelines on the default (CPU, minutes)
 	$(BIN)/kedro run
 
 test: install           ## the whole test suite
 	$(BIN)/python -m pytest -q
 
 bench: install          ## benchmarks -> data/08_reporting/benchmarks.json
-	$(BIN)/python -m xllm_kedro.bench
+	$(BIN)/python -m benchmarks.bench
 
 viz: install            ## lineage in the browser at http://127.0.0.1:4141
 	$(BIN)/kedro viz run --host 127.0.0.1 --no-browser
