@@ -1,4 +1,8 @@
-"""Run the SFT entry point under ``accelerate launch`` in a child process, tracked by an MLflow child run."""
+"""Run the training entry point under ``accelerate launch`` in a child process, tracked by an MLflow child run.
+
+A single-process CPU job may instead run in the calling process (``in_process``): the same job config
+and entry point, without the seconds of interpreter start and imports that dominate a tiny model's job.
+"""
 
 from __future__ import annotations
 
@@ -43,8 +47,30 @@ def run_job(cmd: list[str], env: dict[str, str], *, tail_lines: int = 40) -> Non
         raise TrainingJobError(f"training job exited with code {rc}: {' '.join(cmd)}\n" + "\n".join(tail))
 
 
+def run_in_process(accelerate_config: Path, job_config: Path, env: dict[str, str]) -> None:
+    """Run the entry point here, with ``env`` set for its duration; only a one-process config may."""
+    settings = yaml.safe_load(accelerate_config.read_text()) or {}
+    if settings.get("num_processes", 1) != 1 or settings.get("num_machines", 1) != 1:
+        raise ValueError(f"parameters launcher.in_process needs a one-process accelerate config; "
+                         f"{accelerate_config} has num_processes={settings.get('num_processes')}")
+    from xllm_kedro.training.sft import main
+
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        main(["--config", str(job_config)])
+    except Exception as err:
+        raise TrainingJobError(f"training job {job_config} failed in process: {err}") from err
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 def train_with_accelerate(cfg: TrainConfig, accelerate_config: str | Path, workdir: str | Path, run_name: str,
-                          extra_env: dict[str, str] | None = None) -> Path:
+                          extra_env: dict[str, str] | None = None, in_process: bool = False) -> Path:
     """Write the job config, launch the job in an MLflow child run and return the model directory.
 
     The child run is nested under whatever run is active (kedro-mlflow's); it ends FAILED if the job fails.
@@ -54,12 +80,15 @@ def train_with_accelerate(cfg: TrainConfig, accelerate_config: str | Path, workd
         raise FileNotFoundError(f"accelerate config not found: {accelerate_config} (parameters launcher.accelerate_config)")
     job_config = Path(workdir) / "job.json"
     cfg.save(job_config)
-    env = {**os.environ, **(extra_env or {})}
+    job_env = dict(extra_env or {})
     if (yaml.safe_load(accelerate_config.read_text()) or {}).get("use_cpu"):
-        env["ACCELERATE_USE_CPU"] = "true"  # multi-process CPU (gloo) needs it; the YAML key alone is not enough
+        job_env["ACCELERATE_USE_CPU"] = "true"  # multi-process CPU (gloo) needs it; the YAML key alone is not enough
     with mlflow.start_run(run_name=run_name, nested=mlflow.active_run() is not None) as run:
         mlflow.set_tags({"checkpoint_dir": str(cfg.checkpoints.resolve()), "output_dir": str(Path(cfg.output_dir).resolve()),
-                         "accelerate_config": str(accelerate_config)})
-        env.update(MLFLOW_RUN_ID=run.info.run_id, MLFLOW_TRACKING_URI=mlflow.get_tracking_uri())
-        run_job(launch_command(accelerate_config, job_config), env)
+                         "accelerate_config": str(accelerate_config), "in_process": str(in_process).lower()})
+        job_env.update(MLFLOW_RUN_ID=run.info.run_id, MLFLOW_TRACKING_URI=mlflow.get_tracking_uri())
+        if in_process:
+            run_in_process(accelerate_config, job_config, job_env)
+        else:
+            run_job(launch_command(accelerate_config, job_config), {**os.environ, **job_env})
     return Path(cfg.output_dir)

@@ -5,7 +5,8 @@
 
 Reads a TrainConfig JSON, trains on an Alpaca-format JSONL mix with the loss on the response only
 (objective ``sft``) or on packed raw-text JSONL ``{"text": ...}`` with the loss on every token
-(objective ``pretraining``), logs to the MLflow run named by MLFLOW_RUN_ID (rank 0 only) and saves a Hugging Face model directory.
+(objective ``pretraining``), logs to the MLflow run named by MLFLOW_RUN_ID (rank 0 only) and saves a
+Hugging Face model directory.
 """
 
 from __future__ import annotations

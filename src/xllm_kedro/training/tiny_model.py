@@ -13,9 +13,15 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, Llama
 SPECIAL_TOKENS = {"bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>", "unk_token": "<unk>"}
 
 
-def train_tokenizer(texts: Iterable[str], vocab_size: int, min_frequency: int = 2) -> PreTrainedTokenizerFast:
-    """Train a byte-level BPE tokenizer (every string is encodable: unseen characters fall back to bytes)."""
-    bpe = ByteLevelBPETokenizer()
+def train_tokenizer(texts: Iterable[str], vocab_size: int, min_frequency: int = 2,
+                    add_prefix_space: bool = False) -> PreTrainedTokenizerFast:
+    """Train a byte-level BPE tokenizer (every string is encodable: unseen characters fall back to bytes).
+
+    ``add_prefix_space``: tokenize every text as if a space preceded it, so a word has one token form
+    wherever it stands (a response's first word is then the same token as in the context it is copied
+    from); it matters for small models learning to copy.
+    """
+    bpe = ByteLevelBPETokenizer(add_prefix_space=add_prefix_space)
     bpe.train_from_iterator(
         texts, vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=list(SPECIAL_TOKENS.values())
     )

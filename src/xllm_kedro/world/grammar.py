@@ -51,6 +51,22 @@ def sample_clause(rng: random.Random) -> Clause:
     return Clause(subject, rng.choice(VERBS), obj, place)
 
 
+def sample_story_clause(rng: random.Random, cast: list[NounPhrase], places: list[NounPhrase]) -> Clause:
+    """A clause about a story's few recurring noun phrases: text in which copying from context pays."""
+    subject, obj = rng.sample(cast, 2)
+    place = (rng.choice(PREPOSITIONS), rng.choice(places)) if rng.random() < 0.6 else None
+    return Clause(subject, rng.choice(VERBS), obj, place)
+
+
+def sample_cast(rng: random.Random, size: int) -> list[NounPhrase]:
+    """``size`` noun phrases with distinct nouns."""
+    cast: dict[str, NounPhrase] = {}
+    while len(cast) < size:
+        np = sample_noun_phrase(rng)
+        cast.setdefault(np.noun, np)
+    return list(cast.values())
+
+
 @dataclass(frozen=True)
 class Grammar:
     """A language's lexicon and word order. ``words`` maps English lemmas to this language's roots."""
@@ -70,6 +86,8 @@ class Grammar:
     def finite(self, verb: str) -> str:
         root = self.word(verb)
         if self.english_verbs:
+            if root.endswith("y") and root[-2:-1] not in "aeiou":
+                return root[:-1] + "ies"
             return root + ("es" if root.endswith(("s", "sh", "ch", "x")) else "s")
         return root + self.verb_suffix
 

@@ -20,7 +20,8 @@ class WorldParams:
     multiway: int = 200  # multi-way dev sentences
     devtest: int = 200  # multi-way devtest sentences (0: none)
     context_sentences: int = 3  # sentences per QA context
-    question_share: float = 0.2  # share of questions among monolingual lines
+    question_share: float = 0.5  # share of monolingual stories followed by a question and its answer
+    echo_share: float = 0.3  # share of monolingual statements repeated verbatim on the next line
 
     def as_dict(self) -> dict:
         d = asdict(self)
@@ -44,9 +45,10 @@ def world_params(values: Mapping | None = None, *, where: str = "world parameter
             raise ValueError(f"{where}.{key}: must be an integer >= {low}, got {values[key]!r}")
     if "seed" in values and (not isinstance(values["seed"], int) or isinstance(values["seed"], bool)):
         raise ValueError(f"{where}.seed: must be an integer, got {values['seed']!r}")
-    share = values.get("question_share", 0.2)
-    if not isinstance(share, int | float) or not 0 <= share < 1:
-        raise ValueError(f"{where}.question_share: must be a number in [0, 1), got {share!r}")
+    for key in ("question_share", "echo_share"):
+        share = values.get(key, 0.0)
+        if not isinstance(share, int | float) or isinstance(share, bool) or not 0 <= share <= 1:
+            raise ValueError(f"{where}.{key}: must be a number in [0, 1], got {share!r}")
     langs = values.get("languages", TARGETS)
     if isinstance(langs, str) or not langs or any(code not in TARGETS for code in langs) or len(set(langs)) != len(langs):
         raise ValueError(f"{where}.languages: must be a non-empty list of distinct codes from {list(TARGETS)}, "

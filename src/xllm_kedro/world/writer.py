@@ -12,7 +12,7 @@ import random
 from pathlib import Path
 
 from xllm_kedro.files import atomic_path
-from xllm_kedro.world.grammar import QUESTION_KINDS, Clause, sample_clause
+from xllm_kedro.world.grammar import QUESTION_KINDS, Clause, sample_cast, sample_clause, sample_story_clause
 from xllm_kedro.world.languages import WORLD_LANGUAGES, build_grammars
 from xllm_kedro.world.params import WorldParams, world_params
 from xllm_kedro.world.tasks import alpaca_record, qa_labels, sample_alpaca_items, sample_qa, squad_json
@@ -49,14 +49,38 @@ class _Sampler:
             seen.setdefault(self.clause())
         return list(seen)
 
-    def monolingual(self, n: int, share: float) -> list[tuple[Clause, str | None]]:
-        """(clause, question kind or None for a statement) lines."""
-        out = []
-        for _ in range(n):
-            c = self.clause()
-            kinds = [k for k in QUESTION_KINDS if k != "place" or c.place]
-            out.append((c, self.rng.choice(kinds) if self.rng.random() < share else None))
-        return out
+    def stories(self, n: int, share: float, echo: float) -> list[tuple[Clause, str | None]]:
+        """``n`` lines of short stories (3-6 clauses over 3 recurring noun phrases and 2 places), each
+        statement repeated on the next line with probability ``echo`` (a refrain); after a story, with
+        probability ``share``, a question about one of its clauses and then its answer.
+
+        Lines are (clause, None) for a statement, (clause, kind) for a question and (clause, "=kind")
+        for the answer line. Recurring phrases and answers found earlier in the text are what teach a
+        tiny model to look back and copy, which the tasks need: without verbatim repeats a tiny model
+        trained for a minute on CPU never learns to copy (it stays at the language-model prior).
+        """
+        out: list[tuple[Clause, str | None]] = []
+        while len(out) < n:
+            cast, places = sample_cast(self.rng, 3), sample_cast(self.rng, 2)
+            story = []
+            for _ in range(self.rng.randint(3, 6)):
+                while (c := sample_story_clause(self.rng, cast, places)) in self.held_out:
+                    pass
+                story.append(c)
+            out += [(c, None) for c in story for _ in range(2 if self.rng.random() < echo else 1)]
+            if self.rng.random() < share:
+                c = self.rng.choice(story)
+                kind = self.rng.choice([k for k in QUESTION_KINDS if k != "place" or c.place])
+                out += [(c, kind), (c, "=" + kind)]
+        return out[:n]
+
+
+def _mono_line(g, clause: Clause, kind: str | None) -> str:
+    if kind is None:
+        return g.sentence(clause)
+    if kind.startswith("="):
+        return g.answer(clause, kind[1:])[0] + " ."
+    return g.question(clause, kind)
 
 
 def write_world(out_dir: str | Path, **params) -> dict:
@@ -74,7 +98,7 @@ def write_world(out_dir: str | Path, **params) -> dict:
     sampler.held_out.update(c for item in qa_items for c in item.context)
     alpaca_items = sample_alpaca_items(rng, p.alpaca, sampler.clause, p.context_sentences, grammars)
     parallel = {code: sampler.distinct(p.parallel) for code in p.languages}
-    mono = {code: sampler.monolingual(n, p.question_share)
+    mono = {code: sampler.stories(n, p.question_share, p.echo_share)
             for code, n in [("en", p.monolingual_en)] + [(c, p.monolingual_target) for c in p.languages]}
 
     files: list[str] = []
@@ -89,8 +113,7 @@ def write_world(out_dir: str | Path, **params) -> dict:
         emit(f"multiway/{code}.txt", _lines([g.sentence(c) for c in multiway[:p.multiway]]))
         if p.devtest:
             emit(f"multiway_devtest/{code}.txt", _lines([g.sentence(c) for c in multiway[p.multiway:]]))
-        emit(f"monolingual/{code}.txt",
-             _lines([g.question(c, kind) if kind else g.sentence(c) for c, kind in mono[code]]))
+        emit(f"monolingual/{code}.txt", _lines([_mono_line(g, c, kind) for c, kind in mono[code]]))
         if code != "en":
             emit(f"parallel/en-{code}.en", _lines([grammars["en"].sentence(c) for c in parallel[code]]))
             emit(f"parallel/en-{code}.{code}", _lines([g.sentence(c) for c in parallel[code]]))

@@ -37,4 +37,5 @@ def train_model_node(train_mix: list[dict], base_model: Path, training: dict, la
          "output_dir": str(workdir / "model"), "trust_remote_code": trust_remote_code},
         where="parameters training",
     )
-    return train_with_accelerate(cfg, launcher["accelerate_config"], workdir, run_name=f"train/{experiment}")
+    return train_with_accelerate(cfg, launcher["accelerate_config"], workdir, run_name=f"train/{experiment}",
+                                 in_process=bool(launcher.get("in_process", False)))
