@@ -14,7 +14,7 @@ export DO_NOT_TRACK := 1
 export TOKENIZERS_PARALLELISM := false
 export PYTHONWARNINGS := ignore
 
-.PHONY: install run test bench viz viz-build mlflow-ui clean
+.PHONY: install world run test test-fast bench viz viz-build mlflow-ui clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,11 +24,20 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 
 install: $(BIN)/.installed
 
-run: install            ## all seven pipelines on the default (CPU, minutes)
+WORLD := data/01_raw/world/world.json
+$(WORLD): $(BIN)/.installed conf/base/parameters_world.yml $(wildcard src/xllm_kedro/world/*.py)
+	$(BIN)/python -m xllm_kedro.world --params conf/base/parameters_world.yml --out data/01_raw/world
+
+world: $(WORLD)          ## the controlled world's raw data (seeded, byte-identical per seed)
+
+run: install $(WORLD)   ## all seven pipelines on the default (CPU, minutes)
 	$(BIN)/kedro run
 
-test: install           ## the whole test suite
+test: install           ## the whole test suite, slow tests included
 	$(BIN)/python -m pytest -q
+
+test-fast: install      ## the tests not marked slow: no `kedro run`, no training job, no large input
+	$(BIN)/python -m pytest -q -m "not slow"
 
 bench: install          ## benchmarks -> data/08_reporting/benchmarks.json
 	$(BIN)/python -m benchmarks.bench
@@ -42,6 +51,6 @@ viz-build: install      ## static lineage site in build/
 mlflow-ui: install      ## compare runs at http://127.0.0.1:5000
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1 --port 5000
 
-clean:                  ## remove every generated output (raw data and config stay)
+clean:                  ## remove every generated output, the world included (the sample data and config stay)
 	find data/0[2-8]_* -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
-	rm -f mlflow.db
+	rm -rf data/01_raw/world mlflow.db mlruns

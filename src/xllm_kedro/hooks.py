@@ -37,7 +37,9 @@ class InputsExistHook:
             if not catalog.exists(name):
                 missing.append(f"  {name}: {dataset}")
         if missing:
-            raise FileNotFoundError("input(s) of this run do not exist:\n" + "\n".join(missing))
+            hint = ("\nThe controlled world is generated: run `make world` (it reads conf/base/parameters_world.yml)."
+                    if any("01_raw/world" in line for line in missing) else "")
+            raise FileNotFoundError("input(s) of this run do not exist:\n" + "\n".join(missing) + hint)
 
 
 class JudgeCredentialsHook:

@@ -9,6 +9,8 @@ import random
 from collections.abc import Iterable, Mapping
 from itertools import islice
 
+from xllm_kedro.prompts import alpaca_prompt
+
 
 def parse_source(spec: str) -> tuple[str, int | None]:
     """Split a mix source such as ``translation_en_zh:500`` into its name and optional size limit."""
@@ -42,3 +44,16 @@ def build_mix(sources: Mapping[str, Iterable[dict]], specs: list[str], *, seed: 
         records.extend(part)
     random.Random(seed).shuffle(records)
     return records
+
+
+def as_text(record: dict) -> dict:
+    """A record as raw text for pre-training: monolingual text as is, an instruction as its full
+    Alpaca prompt followed by the response (so a base model meets the template before tuning)."""
+    if "text" in record:
+        return {"text": record["text"]}
+    return {"text": alpaca_prompt(record["instruction"], record.get("input", "")) + record["output"]}
+
+
+def build_text_mix(sources: Mapping[str, Iterable[dict]], specs: list[str], *, seed: int) -> list[dict]:
+    """``build_mix`` whose records are all raw text (see ``as_text``)."""
+    return [as_text(r) for r in build_mix(sources, specs, seed=seed)]

@@ -3,7 +3,8 @@
 from xllm_kedro.datasets.hf_model_dataset import HFModelDataset
 from xllm_kedro.datasets.instruction_dataset import InstructionDataset
 from xllm_kedro.datasets.jsonl_dataset import JsonLinesDataset
+from xllm_kedro.datasets.monolingual_text_dataset import MonolingualTextDataset
 from xllm_kedro.datasets.parallel_corpus_dataset import ParallelCorpusDataset
 from xllm_kedro.datasets.report_dataset import ReportDataset
 
-__all__ = ["HFModelDataset", "InstructionDataset", "JsonLinesDataset", "ParallelCorpusDataset", "ReportDataset"]
+__all__ = ["HFModelDataset", "InstructionDataset", "JsonLinesDataset", "MonolingualTextDataset", "ParallelCorpusDataset", "ReportDataset"]

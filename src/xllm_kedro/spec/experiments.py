@@ -37,6 +37,7 @@ class Experiment:
     tasks: tuple[str, ...] = ()  # names of tasks declared in parameters 'tasks'
     sweep: SweepPoint | None = None
     split: BudgetSplit | None = None  # set only for budgeted runs, which need the allocation first
+    pretraining: tuple[str, ...] = ()  # monolingual_<l>[:N]: continued pre-training before the mix (Figure 7)
 
     @property
     def budgeted(self) -> bool:
@@ -45,21 +46,27 @@ class Experiment:
     def source_names(self) -> list[str]:
         return sorted({parse_source(s)[0] for s in self.sources})
 
+    def pretraining_names(self) -> list[str]:
+        return sorted({parse_source(s)[0] for s in self.pretraining})
+
 
 def source_dataset(source: str) -> str:
-    """The catalog dataset that holds a mix source: ``alpaca_<l>``, ``translation_en_<l>`` (En->X) or
-    ``translation_<l>_en`` (X->En, for the direction ablation of Figure 6)."""
+    """The catalog dataset that holds a mix source: ``alpaca_<l>``, ``translation_en_<l>`` (En->X),
+    ``translation_<l>_en`` (X->En, for the direction ablation of Figure 6) or ``monolingual_<l>`` (raw
+    text, for pre-training)."""
     kind, _, rest = source.partition("_")
     if kind == "alpaca" and rest:
         return f"{rest}.alpaca_instructions"
+    if kind == "monolingual" and rest:
+        return f"{rest}.pretraining_text"
     if kind == "translation":
         src, _, tgt = rest.partition("_")
         if src == "en" and tgt and tgt != "en":
             return f"{tgt}.translation_instructions"
         if tgt == "en" and src and src != "en":
             return f"{src}.reverse_translation_instructions"
-    raise ValueError(f"unknown mix source {source!r}: expected alpaca_<lang>, translation_en_<lang> or "
-                     "translation_<lang>_en")
+    raise ValueError(f"unknown mix source {source!r}: expected alpaca_<lang>, translation_en_<lang>, "
+                     "translation_<lang>_en or monolingual_<lang>")
 
 
 def sweep_experiment_name(lang: str, size: int) -> str:
@@ -68,13 +75,18 @@ def sweep_experiment_name(lang: str, size: int) -> str:
 
 def _experiment(name: str, spec: Mapping, languages: list[str], declared: tuple[str, ...]) -> Experiment:
     where = f"parameters experiments.{name}"
-    if not isinstance(spec, Mapping) or "sources" not in spec:
-        raise ValueError(f"{where}: needs a 'sources' list")
-    unknown = set(spec) - {"sources", "eval_languages", "tasks"}
+    if not isinstance(spec, Mapping) or not (spec.get("sources") or spec.get("pretraining")):
+        raise ValueError(f"{where}: needs a 'sources' list (or a 'pretraining' list of monolingual_<lang>)")
+    unknown = set(spec) - {"sources", "eval_languages", "tasks", "pretraining"}
     if unknown:
         raise ValueError(f"{where}: unknown key(s) {sorted(unknown)}")
-    sources = tuple(spec["sources"])
-    for s in sources:
+    sources = tuple(spec.get("sources") or ())
+    pretraining = tuple(spec.get("pretraining") or ())
+    if any(not parse_source(s)[0].startswith("monolingual_") for s in pretraining):
+        raise ValueError(f"{where}.pretraining: only monolingual_<lang> sources, got {list(pretraining)}")
+    if any(parse_source(s)[0].startswith("monolingual_") for s in sources):
+        raise ValueError(f"{where}.sources: monolingual text is for pre-training; list it under 'pretraining'")
+    for s in sources + pretraining:
         ds = source_dataset(parse_source(s)[0])
         lang = ds.split(".")[0]
         if lang != "en" and lang not in languages:
@@ -88,7 +100,7 @@ def _experiment(name: str, spec: Mapping, languages: list[str], declared: tuple[
     bad = set(tasks) - set(declared)
     if bad:
         raise ValueError(f"{where}.tasks: unknown task(s) {sorted(bad)}; declared in parameters 'tasks': {list(declared)}")
-    return Experiment(name, sources, evals, tasks)
+    return Experiment(name, sources, evals, tasks, pretraining=pretraining)
 
 
 STRATEGIES = ("uniform", "optimised")

@@ -22,6 +22,10 @@ LANGUAGES: dict[str, Language] = {
         Language("tr", "Turkish", "Latin"),
         Language("vi", "Vietnamese", "Latin"),
         Language("zh", "Chinese", "Han"),
+        # The controlled world (xllm_kedro.world), ISO 639-2 private-use codes: near, mid and far from English.
+        Language("qaa", "Nearese", "Latin"),
+        Language("qab", "Midese", "Latin"),
+        Language("qac", "Farese", "Greek"),
     )
 }
 

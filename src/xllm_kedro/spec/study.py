@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from xllm_kedro.corpora.machine_translation import AlpacaTranslation
+from xllm_kedro.corpora.mixes import parse_source
 from xllm_kedro.spec.experiments import Experiment, load_experiments, source_dataset
 from xllm_kedro.spec.languages import check_languages, get_language
 from xllm_kedro.spec.tasks import Task, load_tasks, task_units
@@ -43,6 +44,14 @@ class ScalingSource:
 
 
 @dataclass(frozen=True)
+class Comparison:
+    """Experiments set side by side on one language (Figure 7)."""
+
+    language: str
+    experiments: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Study:
     languages: tuple[str, ...]
     experiments: tuple[Experiment, ...]
@@ -51,10 +60,17 @@ class Study:
     corpora: Mapping[str, tuple[str, ...]]  # language -> raw parallel corpora, cleaned in this order
     translated_alpaca: frozenset[str]  # languages whose Alpaca is machine-translated from English
     tiny_base: bool  # build a tiny LLaMA instead of reading a model directory
+    pretrain_base: bool  # pre-train the tiny LLaMA on English text (an English-centric base, like LLaMA)
     judge_enabled: bool
     scaling: ScalingSource | None
     representation: Representation | None
+    continued_pretraining: Comparison | None = None
     needed_sources: frozenset[str] = field(default_factory=frozenset)  # catalog datasets some mix reads
+    base_pretraining: tuple[str, ...] = ()  # sources of the English base's pre-training mix
+
+    @property
+    def base_pretraining_names(self) -> list[str]:
+        return sorted({parse_source(s)[0] for s in self.base_pretraining})
 
     @property
     def staged(self) -> list[Experiment]:
@@ -128,6 +144,39 @@ def _representation(params: Mapping, experiments: list[Experiment]) -> Represent
     return Representation(tuple(languages), tuple(spec.get("models") or []))
 
 
+def _base_pretraining(spec: Mapping, tiny: bool) -> tuple[bool, tuple[str, ...]]:
+    """Whether the tiny base is pre-trained on English first, and on which sources."""
+    where = "parameters pretraining"
+    if not spec.get("enabled", False):
+        return False, ()
+    if not tiny:
+        raise ValueError(f"{where}.enabled builds an English base from scratch: it needs base_model.build_tiny "
+                         "(a given base model is already pre-trained)")
+    sources = tuple(spec.get("sources") or ())
+    names = [parse_source(s)[0] for s in sources]
+    if not sources or any(n not in ("monolingual_en", "alpaca_en") for n in names):
+        raise ValueError(f"{where}.sources: English only (monolingual_en, alpaca_en), got {list(sources)}")
+    if not isinstance(spec.get("training"), Mapping):
+        raise ValueError(f"{where}.training: the job's hyperparameters (as parameters 'training') are missing")
+    return True, sources
+
+
+def _comparison(spec: Mapping | None, languages: tuple[str, ...], experiments: list[Experiment]) -> Comparison | None:
+    if not spec:
+        return None
+    where = "parameters continued_pretraining_report"
+    language = spec.get("language")
+    if language not in languages:
+        raise ValueError(f"{where}.language: {language!r} is not in parameters 'languages'")
+    scored = {e.name for e in experiments if language in e.eval_languages}
+    names = list(spec.get("experiments") or [])
+    missing = [n for n in names if n not in scored]
+    if len(names) < 2 or missing:
+        raise ValueError(f"{where}.experiments: need two or more experiments scored in {language!r}; "
+                         f"not such: {missing}")
+    return Comparison(language, tuple(names))
+
+
 def _units(tasks: Mapping[str, Task], experiments: list[Experiment]) -> dict[str, tuple[tuple[str, str], ...]]:
     return {e.name: tuple(task_units(tasks, e.tasks, e.eval_languages, where=f"parameters experiments.{e.name}.tasks"))
             for e in experiments}
@@ -154,15 +203,20 @@ def load_study(params: Mapping) -> Study:
     units = check(_units, tasks, experiments, default={}) if tasks else {}
     scaling = check(_scaling, params, experiments)
     representation = check(_representation, params, experiments)
+    comparison = check(_comparison, params.get("continued_pretraining_report"), languages, experiments)
     base = params.get("base_model")
     if not isinstance(base, Mapping):
         problems.append("parameters base_model must be a mapping (build_tiny, vocab_size, seed, config)")
         base = {}
+    pretrain, base_sources = check(_base_pretraining, params.get("pretraining") or {},
+                                   bool(base.get("build_tiny", False)), default=(False, ()))
     if problems:
         raise StudyError(problems)
     judge = ((((params.get("evaluation") or {}).get("scorers") or {}).get("llm_judge")) or {}).get("enabled")
-    needed = frozenset(source_dataset(name) for e in experiments for name in e.source_names())
+    needed = frozenset(source_dataset(parse_source(s)[0])
+                       for s in [*base_sources, *(s for e in experiments for s in e.sources + e.pretraining)])
     return Study(languages=languages, experiments=tuple(experiments), tasks=tasks, units=units, corpora=corpora,
                  translated_alpaca=frozenset(lang for lang in languages if translation.translates(lang)),
-                 tiny_base=bool(base.get("build_tiny", False)), judge_enabled=bool(judge), scaling=scaling,
-                 representation=representation, needed_sources=needed)
+                 tiny_base=bool(base.get("build_tiny", False)), pretrain_base=pretrain, judge_enabled=bool(judge),
+                 scaling=scaling, base_pretraining=base_sources,
+                 representation=representation, needed_sources=needed, continued_pretraining=comparison)

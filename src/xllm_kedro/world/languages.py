@@ -14,15 +14,11 @@ from __future__ import annotations
 
 import random
 
-from xllm_kedro.spec.languages import Language
+from xllm_kedro.spec.languages import LANGUAGES, Language
 from xllm_kedro.world.grammar import Grammar
 from xllm_kedro.world.lexicon import ENGLISH_WORDS, cognate, invented_lexicon, to_greek
 
-WORLD_LANGUAGES: list[Language] = [
-    Language("qaa", "Nearese", "Latin"),
-    Language("qab", "Midese", "Latin"),
-    Language("qac", "Farese", "Greek"),  # corpora.scripts knows Greek: cleaning keeps these pairs
-]
+WORLD_LANGUAGES: list[Language] = [LANGUAGES[code] for code in ("qaa", "qab", "qac")]  # registered in spec
 TARGETS = tuple(lang.code for lang in WORLD_LANGUAGES)
 
 

@@ -10,7 +10,7 @@ from xllm_kedro.pipelines._build import bound, current_study, ns_node
 from xllm_kedro.pipelines.budgeted.nodes import compare_budgeted_node
 from xllm_kedro.pipelines.data_preparation.pipeline import mix_node
 from xllm_kedro.pipelines.evaluation.pipeline import evaluate_node
-from xllm_kedro.pipelines.instruction_tuning.pipeline import train_node
+from xllm_kedro.pipelines.instruction_tuning.pipeline import train_nodes
 from xllm_kedro.spec.study import Study
 
 NS = "budgeted"
@@ -21,7 +21,7 @@ def create_pipeline(study: Study | None = None, **kwargs) -> Pipeline:
     runs = study.budgeted
     if not runs:
         return Pipeline([])
-    nodes = [node for exp in runs for node in (mix_node(exp), train_node(exp), evaluate_node(study, exp))]
+    nodes = [node for exp in runs for node in (mix_node(exp), *train_nodes(exp), evaluate_node(study, exp))]
     nodes.append(ns_node(NS, bound(compare_budgeted_node, strategies=[e.split.strategy for e in runs]),
                          ["allocation_table", "scaling_laws", "params:allocation", "params:scaling",
                           *(f"{e.name}.metrics" for e in runs)],

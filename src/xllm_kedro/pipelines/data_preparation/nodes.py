@@ -12,7 +12,8 @@ from dataclasses import asdict
 import pandas as pd
 
 from xllm_kedro.corpora import (DIRECTIONS, CleaningRules, CountedStream, ReadingOptions, Stream, StreamReport, build_mix,
-                        clean_corpora, clean_instruction_stream, configure, instructions_from_records, with_limits)
+                                build_text_mix, clean_corpora, clean_instruction_stream, configure,
+                                instructions_from_records, with_limits)
 from xllm_kedro.corpora.machine_translation import AlpacaTranslation, translate_instructions
 from xllm_kedro.analysis.budget_table import split_of
 from xllm_kedro.evaluation.sets import squad_examples
@@ -89,6 +90,20 @@ def prepare_qa_node(document: dict, lang: str) -> list[dict]:
 def build_mix_node(mixing: dict, sources: list[str], **datasets) -> list[dict]:
     """Concatenate the experiment's sources (prefix-cut where a size is given) and shuffle."""
     return build_mix(datasets, sources, seed=mixing["seed"])
+
+
+def _within(records, limit: int):
+    return (r for r in records if len(r["text"]) <= limit)
+
+
+def prepare_monolingual_node(text, cleaning: dict) -> Stream:
+    """Monolingual lines for pre-training, longer ones than ``cleaning.max_chars`` left out (a stream)."""
+    return Stream(_within, text, cleaning["max_chars"])
+
+
+def build_pretraining_mix_node(mixing: dict, sources: list[str], **datasets) -> list[dict]:
+    """Raw-text records for a pre-training job: monolingual text, and instructions rendered in full."""
+    return build_text_mix(datasets, sources, seed=mixing["seed"])
 
 
 def build_budgeted_mix_node(allocation_table: pd.DataFrame, mixing: dict, sources: list[str], strategy: str,

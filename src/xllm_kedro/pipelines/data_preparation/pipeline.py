@@ -10,7 +10,8 @@ from kedro.pipeline import Node, Pipeline
 
 from xllm_kedro.pipelines._build import bound, current_study, ns_node
 from xllm_kedro.pipelines.data_preparation.nodes import (build_budgeted_mix_node, build_mix_node,
-                                                         build_translation_instructions_node, clean_parallel_node,
+                                                         build_pretraining_mix_node, build_translation_instructions_node,
+                                                         clean_parallel_node, prepare_monolingual_node,
                                                          data_statistics_node, prepare_alpaca_node, prepare_qa_node,
                                                          translate_alpaca_node)
 from xllm_kedro.spec.experiments import Experiment, source_dataset
@@ -53,6 +54,28 @@ def _translation(lang: str, corpora: list[str], reverse: bool) -> list:
     return nodes
 
 
+def _monolingual(lang: str) -> Node:
+    return ns_node(lang, prepare_monolingual_node, [f"{lang}.monolingual_raw", "params:data_preparation.cleaning"],
+                   f"{lang}.pretraining_text", "prepare_monolingual_node")
+
+
+def pretraining_mix_nodes(study: Study) -> list[Node]:
+    """Raw-text mixes: the English base's (``pretraining.sources``) and each continued pre-training's."""
+    nodes = []
+    if study.pretrain_base:
+        nodes.append(ns_node(None, bound(build_pretraining_mix_node, sources=list(study.base_pretraining)),
+                             {"mixing": "params:data_preparation.mixing",
+                              **{name: source_dataset(name) for name in study.base_pretraining_names}},
+                             "base_pretraining_mix", "build_base_pretraining_mix_node"))
+    for exp in study.experiments:
+        if exp.pretraining:
+            nodes.append(ns_node(exp.name, bound(build_pretraining_mix_node, sources=list(exp.pretraining)),
+                                 {"mixing": "params:data_preparation.mixing",
+                                  **{name: source_dataset(name) for name in exp.pretraining_names()}},
+                                 f"{exp.name}.pretraining_mix", "build_pretraining_mix_node"))
+    return nodes
+
+
 def mix_node(exp: Experiment) -> Node:
     """The experiment's training mix; a budgeted run's translation share comes from the allocation table."""
     inputs = {"mixing": "params:data_preparation.mixing"}
@@ -78,5 +101,7 @@ def create_pipeline(study: Study | None = None, **kwargs) -> Pipeline:
         reports += [f"{lang}.alpaca_report", f"{lang}.cleaning_report"]
     nodes.append(ns_node(None, bound(data_statistics_node, labels=labels), [READING, *reports],
                          ["data_statistics", "data_statistics_metrics"], "data_statistics_node"))
-    nodes += [mix_node(exp) for exp in study.staged]
+    nodes += [_monolingual(lang) for lang in ("en", *study.languages) if f"{lang}.pretraining_text" in study.needed_sources]
+    nodes += pretraining_mix_nodes(study)
+    nodes += [mix_node(exp) for exp in study.staged if exp.sources]
     return Pipeline(nodes, tags="data_preparation")

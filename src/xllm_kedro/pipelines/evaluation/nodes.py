@@ -9,6 +9,7 @@ import pandas as pd
 import torch
 
 from xllm_kedro.evaluation.scorers.comet import comet_scores, comet_settings
+from xllm_kedro.evaluation.comparison import comparison_figure, language_comparison
 from xllm_kedro.evaluation.report import long_results, markdown, translation_figure, wide_results
 from xllm_kedro.evaluation.runner import evaluate_model, llm_qa_judge
 from xllm_kedro.evaluation.scorers.judge import endpoint_from_credentials
@@ -59,3 +60,9 @@ def collect_results_node(evaluation: dict, tasks: dict, *metrics: dict, experime
     flat = {f"{r.experiment}.{r.task}.{r.language}.{r.metric}": r.value for r in long.itertuples()
             if pd.notna(r.value)}
     return long, wide, markdown(wide), figure, mlflow_metrics(flat)
+
+
+def compare_on_language_node(results: pd.DataFrame, experiments: list[str], language: str):
+    """Figure 7: the listed experiments' scores in one language, as a table and as bars."""
+    table = language_comparison(results, experiments, language)
+    return table, comparison_figure(table, f"continued pre-training against CoIT ({language})")

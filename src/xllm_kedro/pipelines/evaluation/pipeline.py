@@ -5,7 +5,7 @@ from __future__ import annotations
 from kedro.pipeline import Node, Pipeline
 
 from xllm_kedro.pipelines._build import bound, current_study, ns_node
-from xllm_kedro.pipelines.evaluation.nodes import collect_results_node, evaluate_model_node
+from xllm_kedro.pipelines.evaluation.nodes import collect_results_node, compare_on_language_node, evaluate_model_node
 from xllm_kedro.spec.experiments import Experiment
 from xllm_kedro.spec.study import Study
 
@@ -32,4 +32,10 @@ def create_pipeline(study: Study | None = None, **kwargs) -> Pipeline:
                          ["params:evaluation", "params:tasks", *(f"{name}.metrics" for name in scored)],
                          ["evaluation_results", "evaluation_table", "evaluation_table_md", "translation_chart",
                           "evaluation_metrics"], "collect_results_node"))
+    if study.continued_pretraining:
+        report = study.continued_pretraining
+        nodes.append(ns_node(None, bound(compare_on_language_node, experiments=list(report.experiments),
+                                         language=report.language),
+                             "evaluation_results", ["continued_pretraining_table", "continued_pretraining_plot"],
+                             "compare_continued_pretraining_node"))
     return Pipeline(nodes, tags="evaluation")

@@ -1,4 +1,4 @@
-"""Nodes of instruction_tuning: build the tiny base model, and launch one accelerate job per experiment."""
+"""Nodes of instruction_tuning: build the tiny base model, and launch one accelerate job per training run."""
 
 from __future__ import annotations
 
@@ -6,36 +6,52 @@ import tempfile
 from itertools import chain
 from pathlib import Path
 
+from xllm_kedro.corpora import as_text
 from xllm_kedro.files import write_jsonl
-from xllm_kedro.training.tiny_model import build_tiny_llama, save_model, train_tokenizer
 from xllm_kedro.training.config import TrainConfig
 from xllm_kedro.training.launch import train_with_accelerate
+from xllm_kedro.training.tiny_model import build_tiny_llama, save_model, train_tokenizer
 
 
-def build_base_model_node(base_model: dict, *instruction_sets: list[dict]) -> Path:
-    """Train a byte-level BPE tokenizer on the instruction text and build a tiny LLaMA from config.
+def build_base_model_node(base_model: dict, *text_sets: list[dict]) -> Path:
+    """Train a byte-level BPE tokenizer on every language's text (instructions with their Alpaca
+    template, as a model sees them) and build a tiny LLaMA from config.
 
     Returns:
-        A model directory for the ``base_model`` dataset to take over.
+        A model directory for the ``base_model`` (or ``untrained_model``) dataset to take over.
     """
-    texts = (f"{r['instruction']}\n{r['input']}\n{r['output']}" for r in chain.from_iterable(instruction_sets))
-    tokenizer = train_tokenizer(texts, vocab_size=base_model["vocab_size"])
+    texts = (as_text(r)["text"] for r in chain.from_iterable(text_sets))
+    tokenizer = train_tokenizer(texts, vocab_size=base_model["vocab_size"],
+                                add_prefix_space=bool(base_model.get("add_prefix_space", False)))
     model = build_tiny_llama(tokenizer, seed=base_model["seed"], **base_model["config"])
     out = Path(tempfile.mkdtemp(prefix="base_model_")) / "model"
     save_model(model, tokenizer, out)
     return out
 
 
+def run_training_job(records: list[dict], model_dir: Path, hyperparameters: dict, launcher: dict,
+                     trust_remote_code: bool, name: str, objective: str = "sft") -> Path:
+    """Write the records and the job config, run the accelerate job on them, return the model directory."""
+    workdir = Path(launcher["workdir"]) / name
+    train_file = workdir / "train.jsonl"
+    write_jsonl(train_file, records)
+    where = "parameters training" if objective == "sft" else "parameters pretraining.training"
+    cfg = TrainConfig.from_dict(
+        {**hyperparameters, "objective": objective, "base_model_dir": str(model_dir), "train_file": str(train_file),
+         "output_dir": str(workdir / "model"), "trust_remote_code": trust_remote_code}, where=where)
+    run_name = f"{'train' if objective == 'sft' else 'pretrain'}/{name}"
+    return train_with_accelerate(cfg, launcher["accelerate_config"], workdir, run_name=run_name,
+                                 in_process=bool(launcher.get("in_process", False)))
+
+
 def train_model_node(train_mix: list[dict], base_model: Path, training: dict, launcher: dict, trust_remote_code: bool,
                      experiment: str) -> Path:
-    """Write the mix and the job config, run ``accelerate launch`` on them, return the model directory."""
-    workdir = Path(launcher["workdir"]) / experiment
-    train_file = workdir / "train.jsonl"
-    write_jsonl(train_file, train_mix)
-    cfg = TrainConfig.from_dict(
-        {**training, "base_model_dir": str(base_model), "train_file": str(train_file),
-         "output_dir": str(workdir / "model"), "trust_remote_code": trust_remote_code},
-        where="parameters training",
-    )
-    return train_with_accelerate(cfg, launcher["accelerate_config"], workdir, run_name=f"train/{experiment}",
-                                 in_process=bool(launcher.get("in_process", False)))
+    """Instruction tuning of one experiment (loss on the response only)."""
+    return run_training_job(train_mix, base_model, training, launcher, trust_remote_code, experiment)
+
+
+def pretrain_node(text_mix: list[dict], model: Path, pretraining: dict, launcher: dict, trust_remote_code: bool,
+                  name: str) -> Path:
+    """Causal-LM training on raw text: the English base, or an experiment's continued pre-training."""
+    return run_training_job(text_mix, model, pretraining["training"], launcher, trust_remote_code, name,
+                            objective="pretraining")

@@ -1,30 +1,49 @@
-"""instruction_tuning: one model per experiment, trained by an accelerate job on the experiment's mix."""
+"""instruction_tuning: an English-centric base (a tiny LLaMA pre-trained on English, or a given model),
+then one model per experiment, each trained by an accelerate job; an experiment may first continue
+pre-training on monolingual text (Figure 7)."""
 
 from __future__ import annotations
 
 from kedro.pipeline import Node, Pipeline
 
 from xllm_kedro.pipelines._build import bound, current_study, ns_node
-from xllm_kedro.pipelines.instruction_tuning.nodes import build_base_model_node, train_model_node
+from xllm_kedro.pipelines.instruction_tuning.nodes import build_base_model_node, pretrain_node, train_model_node
 from xllm_kedro.spec.experiments import Experiment
 from xllm_kedro.spec.study import Study
 
+JOB_INPUTS = ["params:launcher", "params:trust_remote_code"]
 
-def train_node(exp: Experiment) -> Node:
-    return ns_node(exp.name, bound(train_model_node, experiment=exp.name),
-                   [f"{exp.name}.train_mix", "base_model", "params:training", "params:launcher",
-                    "params:trust_remote_code"],
-                   f"{exp.name}.model", "train_model_node")
+
+def train_nodes(exp: Experiment) -> list[Node]:
+    """Continued pre-training (if any) from the base, then instruction tuning from where that left off."""
+    nodes, start = [], "base_model"
+    if exp.pretraining:
+        start = f"{exp.name}.pretrained_model" if exp.sources else f"{exp.name}.model"
+        nodes.append(ns_node(exp.name, bound(pretrain_node, name=f"{exp.name}_pretraining"),
+                             [f"{exp.name}.pretraining_mix", "base_model", "params:pretraining", *JOB_INPUTS],
+                             start, "continue_pretraining_node"))
+    if exp.sources:
+        nodes.append(ns_node(exp.name, bound(train_model_node, experiment=exp.name),
+                             [f"{exp.name}.train_mix", start, "params:training", *JOB_INPUTS],
+                             f"{exp.name}.model", "train_model_node"))
+    return nodes
+
+
+def _base(study: Study) -> list[Node]:
+    texts = ["en.alpaca_instructions"] + [
+        ds for lang in study.languages for ds in (f"{lang}.alpaca_instructions", f"{lang}.translation_instructions")]
+    texts += sorted(ds for ds in study.needed_sources if ds.endswith(".pretraining_text"))
+    built = "untrained_model" if study.pretrain_base else "base_model"
+    nodes = [ns_node(None, build_base_model_node, ["params:base_model", *texts], built, "build_base_model_node")]
+    if study.pretrain_base:
+        nodes.append(ns_node(None, bound(pretrain_node, name="base_model"),
+                             ["base_pretraining_mix", built, "params:pretraining", *JOB_INPUTS], "base_model",
+                             "pretrain_base_model_node"))
+    return nodes
 
 
 def create_pipeline(study: Study | None = None, **kwargs) -> Pipeline:
     study = study or current_study()
-    nodes = []
-    if study.tiny_base:
-        texts = ["en.alpaca_instructions"] + [
-            ds for lang in study.languages for ds in (f"{lang}.alpaca_instructions", f"{lang}.translation_instructions")
-        ]
-        nodes.append(ns_node(None, build_base_model_node, ["params:base_model", *texts], "base_model",
-                             "build_base_model_node"))
-    nodes += [train_node(exp) for exp in study.staged]
+    nodes = _base(study) if study.tiny_base else []
+    nodes += [node for exp in study.staged for node in train_nodes(exp)]
     return Pipeline(nodes, tags="instruction_tuning")

@@ -1,0 +1,55 @@
+"""Pre-training in the study spec: the English base, continued pre-training experiments (Figure 7) and
+their comparison, each problem named by its parameter key."""
+
+from __future__ import annotations
+
+import pytest
+
+from xllm_kedro.spec.study import StudyError, load_study
+
+TASKS = {"translation": {"kind": "translation", "data": "{lang}.flores_raw", "instruction": "From {src} to {tgt}.",
+                         "generation": {"max_new_tokens": 8}, "metrics": ["chrf"]}}
+
+
+def params(**changes) -> dict:
+    base = {"languages": ["qab"], "tasks": TASKS, "base_model": {"build_tiny": True},
+            "experiments": {"x_qab": {"sources": ["alpaca_en", "translation_en_qab"], "eval_languages": ["qab"]},
+                            "cpt_qab": {"pretraining": ["monolingual_qab:100"], "sources": ["alpaca_en"],
+                                        "eval_languages": ["qab"]},
+                            "cpt_only": {"pretraining": ["monolingual_qab"], "eval_languages": ["qab"]}},
+            "pretraining": {"enabled": True, "sources": ["monolingual_en", "alpaca_en:50"], "training": {}},
+            "continued_pretraining_report": {"language": "qab", "experiments": ["x_qab", "cpt_qab", "cpt_only"]}}
+    return {**base, **changes}
+
+
+def test_pretraining_sources_reach_the_spec():
+    study = load_study(params())
+    exps = {e.name: e for e in study.experiments}
+    assert exps["cpt_qab"].pretraining == ("monolingual_qab:100",) and exps["cpt_qab"].sources == ("alpaca_en",)
+    assert exps["cpt_only"].sources == () and exps["cpt_only"].pretraining_names() == ["monolingual_qab"]
+    assert study.pretrain_base and study.base_pretraining_names == ["alpaca_en", "monolingual_en"]
+    assert {"en.pretraining_text", "qab.pretraining_text", "en.alpaca_instructions"} <= study.needed_sources
+    assert study.continued_pretraining.experiments == ("x_qab", "cpt_qab", "cpt_only")
+
+
+def test_every_pretraining_problem_is_reported_with_its_key():
+    bad = params(experiments={"a": {"pretraining": ["alpaca_en"], "eval_languages": ["qab"]},
+                              "b": {"sources": ["monolingual_qab"], "eval_languages": ["qab"]}},
+                 pretraining={"enabled": True, "sources": ["monolingual_qab"], "training": {}},
+                 base_model={"build_tiny": True})
+    with pytest.raises(StudyError) as err:
+        load_study(bad)
+    text = str(err.value)
+    assert "experiments.a.pretraining: only monolingual_<lang>" in text
+    assert "parameters pretraining.sources: English only" in text
+    assert "continued_pretraining_report.experiments" in text  # x_qab and cpt_* no longer exist
+
+
+def test_pretraining_a_given_model_is_refused():
+    with pytest.raises(StudyError, match="pretraining.enabled builds an English base from scratch"):
+        load_study(params(base_model={"build_tiny": False}))
+
+
+def test_the_comparison_needs_experiments_scored_in_its_language():
+    with pytest.raises(StudyError, match=r"continued_pretraining_report.language: 'zh'"):
+        load_study(params(continued_pretraining_report={"language": "zh", "experiments": ["x_qab", "cpt_qab"]}))
