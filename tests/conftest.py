@@ -1,9 +1,18 @@
-"""Shared fixtures: offline settings, paths, and the real data in ../shared/data when it exists."""
+"""Shared fixtures and helpers: offline settings, paths, the real data in ../shared/data when it exists,
+a tiny model, a local chat endpoint, and ``kedro`` run in a scratch copy of the project.
+
+Test modules take what they share from here (or from a conftest.py nearer to them), never from each other.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -17,6 +26,9 @@ for key, value in {
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 RAW = PROJECT_ROOT / "data" / "01_raw"
+CPU_1PROC = PROJECT_ROOT / "conf" / "base" / "accelerate" / "cpu_1proc.yaml"
+KEDRO = str(Path(sys.executable).with_name("kedro"))
+NO_SHARED_DATA = "real data not found: put the shared data at ../shared/data or set XLLM_SHARED_DATA"
 
 
 def _shared_data() -> Path | None:
@@ -32,33 +44,147 @@ SHARED = _shared_data()
 @pytest.fixture
 def shared_data() -> Path:
     if SHARED is None:
-        pytest.skip("real data not found: put the shared data at ../shared/data or set XLLM_SHARED_DATA")
+        pytest.skip(NO_SHARED_DATA)
     return SHARED
+
+
+def parameters(env: str = "base") -> dict:
+    """The parameters ``kedro run --env <env>`` reads: conf/base with conf/<env> on top (never conf/local,
+    which is each developer's own)."""
+    from kedro.config import OmegaConfigLoader
+
+    loader = OmegaConfigLoader(conf_source=str(PROJECT_ROOT / "conf"), base_env="base", default_run_env="base", env=env)
+    return loader["parameters"]
+
+
+def sample_parameters() -> dict:
+    """``--env sample``: the real-language sample of data/01_raw (en, zh, vi), which pipeline tests run on."""
+    return parameters("sample")
+
+
+def declared_tasks(env: str = "base") -> dict:
+    """The evaluation tasks that conf/<env> declares (parameters ``tasks``)."""
+    import yaml
+
+    name = "parameters_evaluation.yml" if env == "base" else "parameters.yml"
+    return yaml.safe_load((PROJECT_ROOT / "conf" / env / name).read_text(encoding="utf-8"))["tasks"]
+
+
+# --- models ------------------------------------------------------------------------------------------
+
+def save_tiny_llama(texts, out: Path, *, vocab_size: int, seed: int = 0, **config) -> Path:
+    """Train a byte-level BPE tokenizer on ``texts``, build a tiny LLaMA for it and save both in ``out``."""
+    from xllm_kedro.training.tiny_model import build_tiny_llama, save_model, train_tokenizer
+
+    tokenizer = train_tokenizer(texts, vocab_size=vocab_size)
+    save_model(build_tiny_llama(tokenizer, seed=seed, **config), tokenizer, out)
+    return out
 
 
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> Path:
     """A tiny LLaMA and its tokenizer, trained here on the embedded sample data."""
     from xllm_kedro.corpora import read_instructions
-    from xllm_kedro.training.tiny_model import build_tiny_llama, save_model, train_tokenizer
 
     texts = [r["instruction"] + "\n" + r["output"] for lang in ("en", "zh", "vi")
              for r in read_instructions(RAW / "alpaca" / f"{lang}.json")]
-    tokenizer = train_tokenizer(texts, vocab_size=400)
-    model = build_tiny_llama(tokenizer, seed=0, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                             num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=256)
-    out = tmp_path_factory.mktemp("tiny") / "model"
-    save_model(model, tokenizer, out)
-    return out
+    return save_tiny_llama(texts, tmp_path_factory.mktemp("tiny") / "model", vocab_size=400, hidden_size=32,
+                           intermediate_size=64, num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=2,
+                           max_position_embeddings=256)
 
+
+def response_loss(model_dir: Path, records: list[dict], max_length: int = 256) -> float:
+    """Mean loss per response token of the model in ``model_dir`` on instruction ``records`` (the
+    quantity supervised fine-tuning lowers)."""
+    import torch
+
+    from xllm_kedro.training.examples import EncodeReport, collate, encode_example
+    from xllm_kedro.training.tiny_model import load_model
+
+    model, tokenizer = load_model(model_dir)
+    total, tokens = 0.0, 0
+    with torch.no_grad():
+        for record in records:
+            example = encode_example(tokenizer, record, max_length, EncodeReport())
+            batch = collate([example], tokenizer.pad_token_id)
+            n = int((batch["labels"][:, 1:] != -100).sum())
+            total += float(model(**batch).loss) * n
+            tokens += n
+    return total / tokens
+
+
+@pytest.fixture
+def mlflow_store(tmp_path):
+    """MLflow tracking into a database under ``tmp_path``; the previous tracking URI comes back afterwards."""
+    import mlflow
+
+    before = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+
+    def use(experiment: str) -> None:
+        mlflow.set_experiment(experiment)
+
+    yield use
+    mlflow.set_tracking_uri(before)
+
+
+# --- a local OpenAI-style endpoint ---------------------------------------------------------------------
+
+@pytest.fixture
+def chat_server():
+    """An OpenAI-style /chat/completions server on 127.0.0.1 that answers with the next scripted reply."""
+    from xllm_kedro.evaluation.scorers.judge import ChatEndpoint
+
+    seen, replies = [], []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            seen.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
+            payload = json.dumps({"choices": [{"message": {"role": "assistant", "content": replies.pop(0)}}]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    endpoint = ChatEndpoint(f"http://127.0.0.1:{server.server_port}/v1", "sk-test", "judge-model", timeout_s=5)
+    yield endpoint, seen, replies
+    server.shutdown()
+    server.server_close()
+
+
+# --- the project as a user runs it ----------------------------------------------------------------------
 
 def scratch_project(parent: Path) -> Path:
-    """conf/ (without local), data/01_raw and pyproject.toml under ``parent``; src/ stays empty because
-    the package is imported from its install. Runs there leave this checkout untouched."""
+    """conf/ (without local), data/01_raw (without the generated world) and pyproject.toml under ``parent``;
+    src/ stays empty because the package is imported from its install. Runs there leave this checkout
+    untouched."""
     root = parent / "project"
     shutil.copytree(PROJECT_ROOT / "conf", root / "conf", ignore=shutil.ignore_patterns("local"))
     (root / "conf" / "local").mkdir()
-    shutil.copytree(RAW, root / "data" / "01_raw")
+    shutil.copytree(RAW, root / "data" / "01_raw", ignore=shutil.ignore_patterns("world"))  # generated: make world
     shutil.copy(PROJECT_ROOT / "pyproject.toml", root)
     (root / "src").mkdir()
     return root
+
+
+def kedro(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """``kedro <args>`` in the project at ``root``; with ``check`` a failure raises with the output's tail."""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "COLUMNS": "200"}
+    proc = subprocess.run([KEDRO, *args], cwd=root, env=env, capture_output=True, text=True, timeout=1200)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"kedro {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """A scratch copy of the project (see ``scratch_project``) for one test."""
+    return scratch_project(tmp_path)

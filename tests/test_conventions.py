@@ -39,20 +39,25 @@ def declared(name: str) -> bool:
     return False
 
 
-def test_the_five_pipelines_are_registered(registry):
-    assert {"data_preparation", "instruction_tuning", "evaluation", "scaling_analysis", "allocation"} <= set(registry)
+PIPELINES = ["data_preparation", "instruction_tuning", "evaluation", "scaling_analysis", "allocation",
+             "representation_analysis", "budgeted"]
+
+
+def test_the_seven_pipelines_and_the_default_are_registered(registry):
+    assert set(registry) == {*PIPELINES, "__default__"}
+    assert all(registry[name].nodes for name in PIPELINES)  # conf/base gives every pipeline something to do
+    assert set(registry["__default__"].nodes) == {n for name in PIPELINES for n in registry[name].nodes}
 
 
 def test_every_dataset_crossing_a_pipeline_boundary_is_declared(registry):
-    names = ["data_preparation", "instruction_tuning", "evaluation", "scaling_analysis", "allocation"]
     crossing = set()
-    for name in names:
-        pipe = registry[name]
-        outputs = pipe.all_outputs()
-        for other in names:
+    for name in PIPELINES:
+        outputs = registry[name].all_outputs()
+        for other in PIPELINES:
             if other != name:
                 crossing |= outputs & registry[other].all_inputs()
     assert crossing, "the pipelines should be connected through the catalog"
+    assert "allocation_table" in crossing and "scaling_laws" in crossing  # budgeted closes the loop
     undeclared = sorted(d for d in crossing if not declared(d))
     assert not undeclared, f"datasets shared between pipelines but not in catalog.yml: {undeclared}"
 

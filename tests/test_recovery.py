@@ -7,17 +7,17 @@ import sqlite3
 
 import pytest
 
-from .test_end_to_end import kedro, project_copy
+from .conftest import kedro
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def node_lines(proc, marker: str) -> list[str]:
     return [line.split(marker, 1)[1].strip() for line in (proc.stdout + proc.stderr).splitlines() if marker in line]
 
 
-def test_rerun_after_a_failure_redoes_only_the_missing_outputs(tmp_path):
-    root = project_copy(tmp_path)
+def test_rerun_after_a_failure_redoes_only_the_missing_outputs(project):
+    root = project
     qa = root / "data" / "01_raw" / "qa" / "zh.json"
     good = qa.read_text(encoding="utf-8")
     qa.write_text(json.dumps({"data": [{"paragraphs": [{"context": "c", "qas": [{"id": "1", "question": "q"}]}]}]}))

@@ -20,7 +20,7 @@ from xllm_kedro.pipelines.data_preparation.nodes import (build_budgeted_mix_node
                                                          build_translation_instructions_node, clean_parallel_node,
                                                          prepare_alpaca_node)
 
-from .conftest import PROJECT_ROOT
+from .conftest import NO_SHARED_DATA, PROJECT_ROOT, SHARED
 
 pytestmark = pytest.mark.shared_data
 LANGS = ["ar", "el", "hi", "tr", "vi", "zh"]
@@ -120,10 +120,8 @@ def test_every_cleaning_rule_counts_what_an_independent_reference_counts(shared_
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory):
     """Instruction sources as the pipeline's nodes build them from the shared data (small slices)."""
-    from .conftest import SHARED
-
     if SHARED is None:
-        pytest.skip("real data not found: put the shared data at ../shared/data or set XLLM_SHARED_DATA")
+        pytest.skip(NO_SHARED_DATA)
     out = {}
     for lang, name in ALPACA.items():
         stream, _ = prepare_alpaca_node(InstructionFile(SHARED / "alpaca" / name), READING)
@@ -170,13 +168,15 @@ def test_sweep_mixes_are_nested_and_budgeted_mixes_follow_the_allocation_table(s
     exps = load_experiments(params)
     for lang in ("zh", "vi"):
         mixes = [build_mix_node({"seed": 0}, list(e.sources), **{s: sources[s] for s in e.source_names()})
-                 for e in exps if e.sweep_language == lang]
+                 for e in exps if e.sweep and e.sweep.language == lang]
         translated = [{r["output"] for r in m if r in sources[f"translation_en_{lang}"]} for m in mixes]
         assert [len(t) for t in translated] == [25, 50, 100] and translated[0] < translated[1] < translated[2]
     table = pd.DataFrame([{"budget": 120, "strategy": "uniform_integer", "X_zh": 60, "X_vi": 60},
                           {"budget": 120, "strategy": "optimised_integer", "X_zh": 97, "X_vi": 23}])
-    for exp in (e for e in exps if e.strategy):
-        mix = build_budgeted_mix_node(table, {"seed": 0}, list(exp.sources), exp.strategy, 120,
+    budgeted = [e for e in exps if e.budgeted]
+    assert sorted(e.split.strategy for e in budgeted) == ["optimised", "uniform"]
+    for exp in budgeted:
+        mix = build_budgeted_mix_node(table, {"seed": 0}, list(exp.sources), exp.split.strategy, exp.split.budget,
                                       **{s: sources[s] for s in exp.source_names()})
-        row = table[table["strategy"] == f"{exp.strategy}_integer"].iloc[0]
+        row = table[table["strategy"] == f"{exp.split.strategy}_integer"].iloc[0]
         assert composition(mix, sources) == {"alpaca_en": 60, "translation_en_zh": row["X_zh"], "translation_en_vi": row["X_vi"]}

@@ -1,22 +1,25 @@
-"""Pipelines are generated from parameters: these fixtures point the generator at a test's own."""
+"""Pipelines are generated from parameters: these fixtures point the generator at a test's own, and
+run a pipeline on an in-memory catalog."""
 
 from __future__ import annotations
 
 import copy
 
 import pytest
-import yaml
 from kedro.io import DataCatalog, MemoryDataset
 
 from xllm_kedro.pipelines import _build
 
-from ..conftest import PROJECT_ROOT
+from ..conftest import sample_parameters
 
 
-def base_parameters() -> dict:
-    params = {}
-    for path in sorted((PROJECT_ROOT / "conf" / "base").glob("parameters*.yml")):
-        params.update(yaml.safe_load(path.read_text(encoding="utf-8")))
+def small_parameters(languages: list[str], experiments: dict, **sections) -> dict:
+    """The sample's parameters (``--env sample``) cut down to ``languages`` and ``experiments``: no sweep, no
+    scaling, no allocation, no representation analysis, unless ``sections`` puts them back."""
+    params = sample_parameters()
+    params.update(languages=languages, experiments=experiments, sweep={}, scaling={}, representation_analysis={},
+                  allocation={"budgets": [], "budget_fractions": []})
+    params.update(sections)
     return params
 
 

@@ -1,3 +1,5 @@
+"""prompts.py: the Alpaca template and the translation instructions."""
+
 from xllm_kedro.prompts import alpaca_prompt, translation_instruction
 
 

@@ -22,6 +22,8 @@ class WorldParams:
     context_sentences: int = 3  # sentences per QA context
     question_share: float = 0.5  # share of monolingual stories followed by a question and its answer
     echo_share: float = 0.3  # share of monolingual statements repeated verbatim on the next line
+    near_shared: float = 0.0  # share of English words qaa keeps verbatim (> 0: its function words too)
+    mid_shared: float = 0.0  # share of English words qab keeps verbatim
 
     def as_dict(self) -> dict:
         d = asdict(self)
@@ -45,7 +47,7 @@ def world_params(values: Mapping | None = None, *, where: str = "world parameter
             raise ValueError(f"{where}.{key}: must be an integer >= {low}, got {values[key]!r}")
     if "seed" in values and (not isinstance(values["seed"], int) or isinstance(values["seed"], bool)):
         raise ValueError(f"{where}.seed: must be an integer, got {values['seed']!r}")
-    for key in ("question_share", "echo_share"):
+    for key in ("question_share", "echo_share", "near_shared", "mid_shared"):
         share = values.get(key, 0.0)
         if not isinstance(share, int | float) or isinstance(share, bool) or not 0 <= share <= 1:
             raise ValueError(f"{where}.{key}: must be a number in [0, 1], got {share!r}")

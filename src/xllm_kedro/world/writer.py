@@ -88,7 +88,7 @@ def write_world(out_dir: str | Path, **params) -> dict:
     (also written as ``world.json``) with the parameters, languages, QA prompt labels and file list."""
     p: WorldParams = world_params(params)
     out = Path(out_dir)
-    grammars = build_grammars(p.seed, list(p.languages))
+    grammars = build_grammars(p.seed, list(p.languages), near_shared=p.near_shared, mid_shared=p.mid_shared)
     sampler = _Sampler(random.Random(p.seed))
     rng = sampler.rng
 
@@ -130,7 +130,10 @@ def write_world(out_dir: str | Path, **params) -> dict:
     return manifest
 
 
-def qa_prompts(seed: int = 0, languages: list[str] | None = None) -> dict[str, dict[str, str]]:
-    """The QA prompt labels per language (for parameters ``tasks.qa.prompts``) without writing a world."""
+def qa_prompts(seed: int = 0, languages: list[str] | None = None, *, near_shared: float = 0.0,
+               mid_shared: float = 0.0) -> dict[str, dict[str, str]]:
+    """The QA prompt labels per language (for parameters ``tasks.qa.prompts``) without writing a world;
+    pass the world's ``near_shared`` / ``mid_shared`` when they are set."""
     codes = list(languages) if languages is not None else [lang.code for lang in WORLD_LANGUAGES]
-    return {code: qa_labels(g) for code, g in build_grammars(seed, codes).items()}
+    grammars = build_grammars(seed, codes, near_shared=near_shared, mid_shared=mid_shared)
+    return {code: qa_labels(g) for code, g in grammars.items()}
