@@ -24,7 +24,7 @@ def build_base_model_node(base_model: dict, *text_sets: list[dict]) -> Path:
     tokenizer = train_tokenizer(texts, vocab_size=base_model["vocab_size"],
                                 add_prefix_space=bool(base_model.get("add_prefix_space", False)))
     model = build_tiny_llama(tokenizer, seed=base_model["seed"], **base_model["config"])
-    out = Path(tempfile.mkdtemp(prefix="base_model_")) / "model"
+    out = Path(tempfile.mkdtemp(prefix="base_model_"))  # the dataset moves the whole folder: nothing is left
     save_model(model, tokenizer, out)
     return out
 
