@@ -59,6 +59,8 @@ def source_dataset(source: str) -> str:
         return f"{rest}.alpaca_instructions"
     if kind == "monolingual" and rest:
         return f"{rest}.pretraining_text"
+    if kind in ("copy", "promptcopy", "repeat") and rest:  # the controlled world's copy curriculum
+        return f"{rest}.{kind}_raw"
     if kind == "translation":
         src, _, tgt = rest.partition("_")
         if src == "en" and tgt and tgt != "en":

@@ -60,17 +60,17 @@ class Study:
     corpora: Mapping[str, tuple[str, ...]]  # language -> raw parallel corpora, cleaned in this order
     translated_alpaca: frozenset[str]  # languages whose Alpaca is machine-translated from English
     tiny_base: bool  # build a tiny LLaMA instead of reading a model directory
-    pretrain_base: bool  # pre-train the tiny LLaMA on English text (an English-centric base, like LLaMA)
     judge_enabled: bool
     scaling: ScalingSource | None
     representation: Representation | None
     continued_pretraining: Comparison | None = None
     needed_sources: frozenset[str] = field(default_factory=frozenset)  # catalog datasets some mix reads
-    base_pretraining: tuple[str, ...] = ()  # sources of the English base's pre-training mix
+    base_pretraining: tuple[PretrainingStage, ...] = ()  # the English base's curriculum, in order
 
     @property
-    def base_pretraining_names(self) -> list[str]:
-        return sorted({parse_source(s)[0] for s in self.base_pretraining})
+    def pretrain_base(self) -> bool:
+        """Whether the tiny base is pre-trained on English (an English-centric base, as LLaMA is)."""
+        return bool(self.base_pretraining)
 
     @property
     def staged(self) -> list[Experiment]:
@@ -144,21 +144,52 @@ def _representation(params: Mapping, experiments: list[Experiment]) -> Represent
     return Representation(tuple(languages), tuple(spec.get("models") or []))
 
 
-def _base_pretraining(spec: Mapping, tiny: bool) -> tuple[bool, tuple[str, ...]]:
-    """Whether the tiny base is pre-trained on English first, and on which sources."""
+@dataclass(frozen=True)
+class PretrainingStage:
+    """One step of the English base's curriculum, trained from the previous step's model."""
+
+    name: str
+    objective: str  # pretraining (raw text, every token) | sft (instructions, the response)
+    sources: tuple[str, ...]
+
+    def source_names(self) -> list[str]:
+        return sorted({parse_source(s)[0] for s in self.sources})
+
+
+_ENGLISH_SOURCES = ("monolingual_en", "alpaca_en", "copy_en", "promptcopy_en", "repeat_en")
+
+
+def _base_pretraining(spec: Mapping, tiny: bool) -> tuple[PretrainingStage, ...]:
+    """The stages that pre-train the tiny base on English, in order (none: the base stays as built)."""
     where = "parameters pretraining"
     if not spec.get("enabled", False):
-        return False, ()
+        return ()
     if not tiny:
         raise ValueError(f"{where}.enabled builds an English base from scratch: it needs base_model.build_tiny "
                          "(a given base model is already pre-trained)")
-    sources = tuple(spec.get("sources") or ())
-    names = [parse_source(s)[0] for s in sources]
-    if not sources or any(n not in ("monolingual_en", "alpaca_en") for n in names):
-        raise ValueError(f"{where}.sources: English only (monolingual_en, alpaca_en), got {list(sources)}")
-    if not isinstance(spec.get("training"), Mapping):
-        raise ValueError(f"{where}.training: the job's hyperparameters (as parameters 'training') are missing")
-    return True, sources
+    stages = spec.get("stages")
+    if not isinstance(stages, list) or not stages:
+        raise ValueError(f"{where}.stages: a list of {{name, objective, sources, training}}, trained in order")
+    out, names = [], set()
+    for i, stage in enumerate(stages):
+        at = f"{where}.stages[{i}]"
+        if not isinstance(stage, Mapping) or set(stage) != {"name", "objective", "sources", "training"}:
+            raise ValueError(f"{at}: needs exactly name, objective, sources and training")
+        name = str(stage["name"])
+        if not name.isidentifier() or name in names:
+            raise ValueError(f"{at}.name: {name!r} must be an identifier, distinct from the other stages'")
+        if stage["objective"] not in ("pretraining", "sft"):
+            raise ValueError(f"{at}.objective: pretraining or sft, got {stage['objective']!r}")
+        sources = tuple(stage["sources"] or ())
+        bad = [s for s in sources if parse_source(s)[0] not in _ENGLISH_SOURCES]
+        if not sources or bad:
+            raise ValueError(f"{at}.sources: English only ({', '.join(_ENGLISH_SOURCES)}), got {bad or 'none'}")
+        if stage["objective"] == "sft" and any(parse_source(s)[0] in ("monolingual_en", "copy_en", "promptcopy_en")
+                                                for s in sources):
+            raise ValueError(f"{at}.sources: an sft stage trains on instructions (alpaca_en, repeat_en) only")
+        names.add(name)
+        out.append(PretrainingStage(name, stage["objective"], sources))
+    return tuple(out)
 
 
 def _comparison(spec: Mapping | None, languages: tuple[str, ...], experiments: list[Experiment]) -> Comparison | None:
@@ -208,15 +239,16 @@ def load_study(params: Mapping) -> Study:
     if not isinstance(base, Mapping):
         problems.append("parameters base_model must be a mapping (build_tiny, vocab_size, seed, config)")
         base = {}
-    pretrain, base_sources = check(_base_pretraining, params.get("pretraining") or {},
-                                   bool(base.get("build_tiny", False)), default=(False, ()))
+    stages = check(_base_pretraining, params.get("pretraining") or {}, bool(base.get("build_tiny", False)),
+                   default=())
     if problems:
         raise StudyError(problems)
     judge = ((((params.get("evaluation") or {}).get("scorers") or {}).get("llm_judge")) or {}).get("enabled")
     needed = frozenset(source_dataset(parse_source(s)[0])
-                       for s in [*base_sources, *(s for e in experiments for s in e.sources + e.pretraining)])
+                       for s in [*(s for st in stages for s in st.sources),
+                                 *(s for e in experiments for s in e.sources + e.pretraining)])
     return Study(languages=languages, experiments=tuple(experiments), tasks=tasks, units=units, corpora=corpora,
                  translated_alpaca=frozenset(lang for lang in languages if translation.translates(lang)),
-                 tiny_base=bool(base.get("build_tiny", False)), pretrain_base=pretrain, judge_enabled=bool(judge),
-                 scaling=scaling, base_pretraining=base_sources,
+                 tiny_base=bool(base.get("build_tiny", False)), judge_enabled=bool(judge),
+                 scaling=scaling, base_pretraining=stages,
                  representation=representation, needed_sources=needed, continued_pretraining=comparison)

@@ -22,6 +22,7 @@ class WorldParams:
     context_sentences: int = 3  # sentences per QA context
     question_share: float = 0.5  # share of monolingual stories followed by a question and its answer
     echo_share: float = 0.3  # share of monolingual statements repeated verbatim on the next line
+    copy_lines: int = 0  # English copy curriculum: "w1 .. wk = w1 .. wk" lines and "repeat the list" items
     near_shared: float = 0.0  # share of English words qaa keeps verbatim (> 0: its function words too)
     mid_shared: float = 0.0  # share of English words qab keeps verbatim
 
@@ -31,7 +32,7 @@ class WorldParams:
         return d
 
 
-_MINIMUM = {"monolingual_en": 1, "monolingual_target": 0, "parallel": 1, "alpaca": 1, "qa": 1, "multiway": 2,
+_MINIMUM = {"copy_lines": 0, "monolingual_en": 1, "monolingual_target": 0, "parallel": 1, "alpaca": 1, "qa": 1, "multiway": 2,
             "devtest": 0, "context_sentences": 1}
 
 

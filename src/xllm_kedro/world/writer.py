@@ -14,6 +14,7 @@ from pathlib import Path
 from xllm_kedro.files import atomic_path
 from xllm_kedro.world.grammar import QUESTION_KINDS, Clause, sample_cast, sample_clause, sample_story_clause
 from xllm_kedro.world.languages import WORLD_LANGUAGES, build_grammars
+from xllm_kedro.world.lexicon import ENGLISH_WORDS
 from xllm_kedro.world.params import WorldParams, world_params
 from xllm_kedro.world.tasks import alpaca_record, qa_labels, sample_alpaca_items, sample_qa, squad_json
 
@@ -83,6 +84,16 @@ def _mono_line(g, clause: Clause, kind: str | None) -> str:
     return g.question(clause, kind)
 
 
+COPY_INSTRUCTION = "repeat the list ."
+
+
+def _word_lists(rng: random.Random, n: int, shortest: int = 3, longest: int = 10) -> list[str]:
+    """Random lists of English words: a text a tiny model can only continue by copying. Learned first, with
+    nothing before it, copying then carries over behind the Alpaca template, where it does not form alone
+    in a CPU budget (see docs/architecture.md, the controlled world)."""
+    return [" ".join(rng.choices(ENGLISH_WORDS, k=rng.randint(shortest, longest))) for _ in range(n)]
+
+
 def write_world(out_dir: str | Path, **params) -> dict:
     """Generate the world described by ``params`` (see WorldParams) under ``out_dir``; return a manifest
     (also written as ``world.json``) with the parameters, languages, QA prompt labels and file list."""
@@ -101,6 +112,7 @@ def write_world(out_dir: str | Path, **params) -> dict:
     mono = {code: sampler.stories(n, p.question_share, p.echo_share)
             for code, n in [("en", p.monolingual_en)] + [(c, p.monolingual_target) for c in p.languages]}
 
+    copy_lists = _word_lists(random.Random(f"{p.seed}:copy"), p.copy_lines)
     files: list[str] = []
 
     def emit(rel: str, text: str) -> None:
@@ -117,6 +129,14 @@ def write_world(out_dir: str | Path, **params) -> dict:
         if code != "en":
             emit(f"parallel/en-{code}.en", _lines([grammars["en"].sentence(c) for c in parallel[code]]))
             emit(f"parallel/en-{code}.{code}", _lines([g.sentence(c) for c in parallel[code]]))
+
+    if copy_lists:  # the base's copy curriculum: plain, behind an Alpaca prompt, then as an instruction
+        english = [alpaca_record(item, grammars["en"])["instruction"] for item in alpaca_items]
+        emit("copy/en.txt", _lines([f"{words} = {words}" for words in copy_lists]))
+        emit("copy/en_prompted.json", _json([{"instruction": rng.choice(english), "input": "",
+                                              "output": f"{words} = {words}"} for words in copy_lists]))
+        emit("copy/en_repeat.json", _json([{"instruction": COPY_INSTRUCTION, "input": words, "output": words}
+                                           for words in reversed(copy_lists)]))
 
     manifest = {
         "params": p.as_dict(),

@@ -17,7 +17,9 @@ def params(**changes) -> dict:
                             "cpt_qab": {"pretraining": ["monolingual_qab:100"], "sources": ["alpaca_en"],
                                         "eval_languages": ["qab"]},
                             "cpt_only": {"pretraining": ["monolingual_qab"], "eval_languages": ["qab"]}},
-            "pretraining": {"enabled": True, "sources": ["monolingual_en", "alpaca_en:50"], "training": {}},
+            "pretraining": {"enabled": True, "training": {}, "stages": [
+                {"name": "copy", "objective": "pretraining", "sources": ["copy_en"], "training": {}},
+                {"name": "english", "objective": "sft", "sources": ["alpaca_en:50", "repeat_en"], "training": {}}]},
             "continued_pretraining_report": {"language": "qab", "experiments": ["x_qab", "cpt_qab", "cpt_only"]}}
     return {**base, **changes}
 
@@ -27,21 +29,23 @@ def test_pretraining_sources_reach_the_spec():
     exps = {e.name: e for e in study.experiments}
     assert exps["cpt_qab"].pretraining == ("monolingual_qab:100",) and exps["cpt_qab"].sources == ("alpaca_en",)
     assert exps["cpt_only"].sources == () and exps["cpt_only"].pretraining_names() == ["monolingual_qab"]
-    assert study.pretrain_base and study.base_pretraining_names == ["alpaca_en", "monolingual_en"]
-    assert {"en.pretraining_text", "qab.pretraining_text", "en.alpaca_instructions"} <= study.needed_sources
+    assert study.pretrain_base and [s.name for s in study.base_pretraining] == ["copy", "english"]
+    assert study.base_pretraining[1].source_names() == ["alpaca_en", "repeat_en"]
+    assert {"en.copy_raw", "en.repeat_raw", "qab.pretraining_text", "en.alpaca_instructions"} <= study.needed_sources
     assert study.continued_pretraining.experiments == ("x_qab", "cpt_qab", "cpt_only")
 
 
 def test_every_pretraining_problem_is_reported_with_its_key():
     bad = params(experiments={"a": {"pretraining": ["alpaca_en"], "eval_languages": ["qab"]},
                               "b": {"sources": ["monolingual_qab"], "eval_languages": ["qab"]}},
-                 pretraining={"enabled": True, "sources": ["monolingual_qab"], "training": {}},
+                 pretraining={"enabled": True, "training": {}, "stages": [
+                     {"name": "x", "objective": "pretraining", "sources": ["monolingual_qab"], "training": {}}]},
                  base_model={"build_tiny": True})
     with pytest.raises(StudyError) as err:
         load_study(bad)
     text = str(err.value)
     assert "experiments.a.pretraining: only monolingual_<lang>" in text
-    assert "parameters pretraining.sources: English only" in text
+    assert "parameters pretraining.stages[0].sources: English only" in text
     assert "continued_pretraining_report.experiments" in text  # x_qab and cpt_* no longer exist
 
 
@@ -53,3 +57,14 @@ def test_pretraining_a_given_model_is_refused():
 def test_the_comparison_needs_experiments_scored_in_its_language():
     with pytest.raises(StudyError, match=r"continued_pretraining_report.language: 'zh'"):
         load_study(params(continued_pretraining_report={"language": "zh", "experiments": ["x_qab", "cpt_qab"]}))
+
+
+@pytest.mark.parametrize("stage, message", [
+    ({"name": "a", "objective": "sft", "sources": ["copy_en"], "training": {}}, r"stages\[0\].sources: an sft stage"),
+    ({"name": "a b", "objective": "sft", "sources": ["alpaca_en"], "training": {}}, r"stages\[0\].name"),
+    ({"name": "a", "objective": "clm", "sources": ["alpaca_en"], "training": {}}, r"stages\[0\].objective"),
+    ({"name": "a", "objective": "sft", "sources": ["alpaca_en"]}, r"stages\[0\]: needs exactly"),
+])
+def test_a_bad_stage_is_named_by_its_index(stage, message):
+    with pytest.raises(StudyError, match=message):
+        load_study(params(pretraining={"enabled": True, "training": {}, "stages": [stage]}))

@@ -14,6 +14,7 @@ from xllm_kedro.pipelines.data_preparation.nodes import (build_budgeted_mix_node
                                                          clean_parallel_node, prepare_monolingual_node,
                                                          data_statistics_node, prepare_alpaca_node, prepare_qa_node,
                                                          translate_alpaca_node)
+from xllm_kedro.corpora import parse_source
 from xllm_kedro.spec.experiments import Experiment, source_dataset
 from xllm_kedro.spec.study import Study
 
@@ -59,20 +60,23 @@ def _monolingual(lang: str) -> Node:
                    f"{lang}.pretraining_text", "prepare_monolingual_node")
 
 
+def _text_mix(namespace: str, sources: tuple[str, ...], output: str, name: str, as_text: bool = True) -> Node:
+    func = build_pretraining_mix_node if as_text else build_mix_node
+    return ns_node(namespace, bound(func, sources=list(sources)),
+                   {"mixing": "params:data_preparation.mixing",
+                    **{n: source_dataset(n) for n in sorted({parse_source(s)[0] for s in sources})}},
+                   output, name)
+
+
 def pretraining_mix_nodes(study: Study) -> list[Node]:
-    """Raw-text mixes: the English base's (``pretraining.sources``) and each continued pre-training's."""
-    nodes = []
-    if study.pretrain_base:
-        nodes.append(ns_node(None, bound(build_pretraining_mix_node, sources=list(study.base_pretraining)),
-                             {"mixing": "params:data_preparation.mixing",
-                              **{name: source_dataset(name) for name in study.base_pretraining_names}},
-                             "base_pretraining_mix", "build_base_pretraining_mix_node"))
-    for exp in study.experiments:
-        if exp.pretraining:
-            nodes.append(ns_node(exp.name, bound(build_pretraining_mix_node, sources=list(exp.pretraining)),
-                                 {"mixing": "params:data_preparation.mixing",
-                                  **{name: source_dataset(name) for name in exp.pretraining_names()}},
-                                 f"{exp.name}.pretraining_mix", "build_pretraining_mix_node"))
+    """The English base's curriculum (raw text, or instructions for an sft stage) and each experiment's
+    continued pre-training text."""
+    nodes = [_text_mix(f"base_{st.name}", st.sources,
+                       f"base_{st.name}.{'pretraining_mix' if st.objective == 'pretraining' else 'train_mix'}",
+                       "build_mix_node", as_text=st.objective == "pretraining")
+             for st in study.base_pretraining]
+    nodes += [_text_mix(exp.name, exp.pretraining, f"{exp.name}.pretraining_mix", "build_pretraining_mix_node")
+              for exp in study.experiments if exp.pretraining]
     return nodes
 
 

@@ -52,6 +52,14 @@ def train_model_node(train_mix: list[dict], base_model: Path, training: dict, la
 
 def pretrain_node(text_mix: list[dict], model: Path, pretraining: dict, launcher: dict, trust_remote_code: bool,
                   name: str) -> Path:
-    """Causal-LM training on raw text: the English base, or an experiment's continued pre-training."""
+    """An experiment's continued pre-training on raw text (Figure 7)."""
     return run_training_job(text_mix, model, pretraining["training"], launcher, trust_remote_code, name,
                             objective="pretraining")
+
+
+def base_stage_node(mix: list[dict], model: Path, pretraining: dict, launcher: dict, trust_remote_code: bool,
+                    index: int) -> Path:
+    """One stage of the English base's curriculum (``pretraining.stages[index]``)."""
+    stage = pretraining["stages"][index]
+    return run_training_job(mix, model, stage["training"], launcher, trust_remote_code, f"base_{stage['name']}",
+                            objective=stage["objective"])

@@ -7,7 +7,8 @@ from __future__ import annotations
 from kedro.pipeline import Node, Pipeline
 
 from xllm_kedro.pipelines._build import bound, current_study, ns_node
-from xllm_kedro.pipelines.instruction_tuning.nodes import build_base_model_node, pretrain_node, train_model_node
+from xllm_kedro.pipelines.instruction_tuning.nodes import (base_stage_node, build_base_model_node, pretrain_node,
+                                                           train_model_node)
 from xllm_kedro.spec.experiments import Experiment
 from xllm_kedro.spec.study import Study
 
@@ -30,15 +31,19 @@ def train_nodes(exp: Experiment) -> list[Node]:
 
 
 def _base(study: Study) -> list[Node]:
+    """The tiny LLaMA built (its tokenizer trained on every language), then its English curriculum."""
     texts = ["en.alpaca_instructions"] + [
         ds for lang in study.languages for ds in (f"{lang}.alpaca_instructions", f"{lang}.translation_instructions")]
-    texts += sorted(ds for ds in study.needed_sources if ds.endswith(".pretraining_text"))
-    built = "untrained_model" if study.pretrain_base else "base_model"
-    nodes = [ns_node(None, build_base_model_node, ["params:base_model", *texts], built, "build_base_model_node")]
-    if study.pretrain_base:
-        nodes.append(ns_node(None, bound(pretrain_node, name="base_model"),
-                             ["base_pretraining_mix", built, "params:pretraining", *JOB_INPUTS], "base_model",
-                             "pretrain_base_model_node"))
+    texts += sorted(ds for ds in study.needed_sources if ds.endswith((".pretraining_text", ".copy_raw")))
+    model = "untrained_model" if study.pretrain_base else "base_model"
+    nodes = [ns_node(None, build_base_model_node, ["params:base_model", *texts], model, "build_base_model_node")]
+    for i, stage in enumerate(study.base_pretraining):
+        last = i == len(study.base_pretraining) - 1
+        mix = f"base_{stage.name}.{'pretraining_mix' if stage.objective == 'pretraining' else 'train_mix'}"
+        trained = "base_model" if last else f"base_{stage.name}.pretrained_model"
+        nodes.append(ns_node(f"base_{stage.name}", bound(base_stage_node, index=i),
+                             [mix, model, "params:pretraining", *JOB_INPUTS], trained, "train_base_stage_node"))
+        model = trained
     return nodes
 
 
