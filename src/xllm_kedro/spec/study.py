@@ -239,6 +239,11 @@ def load_study(params: Mapping) -> Study:
     if not isinstance(base, Mapping):
         problems.append("parameters base_model must be a mapping (build_tiny, vocab_size, seed, config)")
         base = {}
+    layers = (base.get("config") or {}).get("num_hidden_layers") if base.get("build_tiny") else None
+    pca = ((params.get("representation_analysis") or {}).get("pca_layers")) or []
+    if layers is not None and any(not -(layers + 1) <= int(i) <= layers for i in pca):
+        problems.append(f"parameters representation_analysis.pca_layers: {list(pca)} reach past the tiny base's "
+                        f"{layers + 1} hidden-state layers (0 is the embeddings; base_model.config.num_hidden_layers)")
     stages = check(_base_pretraining, params.get("pretraining") or {}, bool(base.get("build_tiny", False)),
                    default=())
     if problems:

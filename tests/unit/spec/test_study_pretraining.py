@@ -68,3 +68,9 @@ def test_the_comparison_needs_experiments_scored_in_its_language():
 def test_a_bad_stage_is_named_by_its_index(stage, message):
     with pytest.raises(StudyError, match=message):
         load_study(params(pretraining={"enabled": True, "training": {}, "stages": [stage]}))
+
+
+def test_pca_layers_past_the_tiny_base_are_refused_before_the_run():
+    with pytest.raises(StudyError, match=r"pca_layers: \[0, 4\] reach past the tiny base's 3 hidden-state layers"):
+        load_study(params(base_model={"build_tiny": True, "config": {"num_hidden_layers": 2}},
+                          representation_analysis={"languages": ["qab"], "models": ["x_qab"], "pca_layers": [0, 4]}))
