@@ -151,7 +151,7 @@ def test_coit_muit_and_the_paper_ablations(sources):
     paper["experiments"] = {k: v for k, v in paper["experiments"].items()
                             if k in ("x_zh", "x_vi") or k.startswith("ablation_zh")}
     paper["experiments"]["m_zh_vi"] = {"sources": ["alpaca_en", "alpaca_zh", "alpaca_vi", "translation_en_zh", "translation_en_vi"]}
-    paper["sweep"] = {}
+    paper["sweep"], paper["allocation"] = {}, {}  # mixes only: no laws, so no budgeted runs
     exps = {e.name: e for e in load_experiments(paper)}
     assert {"ablation_zh_general", "ablation_zh_x_en", "ablation_zh_en_x_only", "ablation_zh_both"} <= set(exps)
     for name, exp in exps.items():
