@@ -30,6 +30,7 @@ def world_run(tmp_path_factory):
     write_world(world, **params["world"])
     before = mlflow.get_tracking_uri()
     mlflow.set_tracking_uri(f"sqlite:///{root / 'mlflow.db'}")
+    mlflow.set_experiment("world_effects")  # an experiment of this store, not one an earlier test left active
     launcher = {"accelerate_config": str(CPU_1PROC), "workdir": str(root / "jobs"), "in_process": True}
     sources = {"copy_en": MonolingualText(world / "copy" / "en.txt"),
                "promptcopy_en": InstructionFile(world / "copy" / "en_prompted.json"),
