@@ -1,19 +1,25 @@
 """Allocating a translation-data budget across languages (Section 3.3):
 
-    maximise (1/n) sum_i S_i(X_i)   s.t.   sum_i X_i = C,   0 <= X_i <= Xmax_i.
+    maximise (1/n) sum_i S_i(X_i)   s.t.   sum_i X_i = C,   floor_i <= X_i <= cap_i.
 
-Every S_i is concave, so the optimum is the KKT point: each language below its cap has the same
-marginal gain lambda, and each capped language has a marginal gain of at least lambda. Since
-dS_i/dX = k_i X^(beta_i - 1) is strictly decreasing, X_i(lambda) = min(cap_i, (lambda / k_i)^(1 / (beta_i - 1)))
-and sum_i X_i(lambda) falls as lambda grows: a safeguarded Newton search on log(lambda) finds it,
-vectorised over languages.
+Each S_i is a sum of power terms, S_i(X) = 100 - sum_d w_d c_d X^b_d with b_d in (-1, 0): one term for a
+fitted law (c = alpha gamma^beta), one per bootstrap draw for the expected score over the draws. Every
+S_i is concave and increasing, so the optimum is the KKT point: each language strictly between its floor
+and cap has the same marginal gain lambda, a language at its cap has a gain of at least lambda, one at
+its floor a gain of at most lambda. X_i(lambda) = clip(S_i'^-1(lambda), floor_i, cap_i) falls as lambda
+grows, so a safeguarded Newton search on log(lambda) finds it, vectorised over languages; for one term
+S_i'^-1 is closed-form, for several it is a Newton solve in log X (log S_i'(e^t) is convex in t).
+
+Eq. 2 sends S to -inf as X -> 0 and describes only the sizes it was fitted on. The objective is the law's
+own value everywhere (a language given nothing scores -inf, never 0), and the floors default to the
+smallest size each law was fitted on, so the optimum stays where the law was observed.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import minimize
@@ -24,74 +30,183 @@ from xllm_kedro.analysis.scaling import ScalingLaw
 @dataclass
 class Allocation:
     sizes: dict[str, float]
-    marginal_gain: float  # lambda, the common dS/dX of the languages below their cap
+    marginal_gain: float  # lambda, the common dS/dX of the languages strictly between floor and cap
     at_cap: list[str]
+    at_floor: list[str] = field(default_factory=list)
+    objective: float = float("nan")  # the mean predicted score of ``sizes`` (the same function reports use)
 
 
-def _validate(laws: Mapping[str, ScalingLaw], budget: float, caps: Mapping[str, float]) -> None:
+def default_floors(laws: Mapping[str, ScalingLaw]) -> dict[str, float]:
+    """The smallest size each law was fitted on (0 for a law without a recorded domain)."""
+    return {k: float(law.domain[0]) if law.domain else 0.0 for k, law in laws.items()}
+
+
+def _bounds(laws: Mapping[str, ScalingLaw], budget: float, caps: Mapping[str, float],
+            floors: Mapping[str, float] | None) -> dict[str, float]:
+    """Check the program is well posed and return every language's floor; errors name the language."""
     if not laws:
         raise ValueError("no scaling laws to allocate over")
     if set(laws) != set(caps):
         raise ValueError(f"laws and caps must name the same languages: laws {sorted(laws)}, caps {sorted(caps)}")
     for lang, law in laws.items():
         law.check(f"scaling law of {lang!r}")
-    for lang, cap in caps.items():
+    unknown = sorted(set(floors or {}) - set(laws))
+    if unknown:
+        raise ValueError(f"floors name language(s) {unknown} that have no scaling law")
+    lower = {**default_floors(laws), **{k: float(v) for k, v in (floors or {}).items()}}
+    for lang in laws:
+        cap, floor = caps[lang], lower[lang]
         if not (cap >= 0 and math.isfinite(cap)):
             raise ValueError(f"cap of {lang!r} must be a non-negative number, got {cap}")
+        if not (floor >= 0 and math.isfinite(floor)):
+            raise ValueError(f"floor of {lang!r} must be a non-negative number, got {floor}")
+        if floor > cap:
+            raise ValueError(f"floor of {lang!r} ({floor:g}) exceeds its cap ({cap:g}): no feasible allocation")
     if not (budget >= 0 and math.isfinite(budget)):
         raise ValueError(f"budget must be a non-negative number, got {budget}")
     total = math.fsum(caps.values())
     if budget > total:
-        raise ValueError(f"budget {budget} exceeds the data available (sum of caps {total})")
+        raise ValueError(f"budget {budget} exceeds the data available (sum of caps {total}: "
+                         + ", ".join(f"{k} {v:g}" for k, v in caps.items()) + ")")
+    least = math.fsum(lower.values())
+    if budget < least:
+        raise ValueError(f"budget {budget} is below the sum of the floors {least:g} ("
+                         + ", ".join(f"{k} {v:g}" for k, v in lower.items() if v > 0) + ")")
+    return lower
+
+
+def _scores(law: ScalingLaw, sizes) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        return law.predict(sizes)
 
 
 def predicted_mean_score(laws: Mapping[str, ScalingLaw], sizes: Mapping[str, float]) -> float:
-    """The objective: the mean predicted score; a language given no data counts as score 0."""
-    return float(np.mean([float(laws[k].predict(v)) if v > 0 else 0.0 for k, v in sizes.items()]))
+    """The objective: the mean of each law's score at its size (-inf for a language given nothing)."""
+    return float(np.mean([float(_scores(laws[k], v)) for k, v in sizes.items()]))
+
+
+def draw_scores(laws: Mapping[str, ScalingLaw], sizes: Mapping[str, float]) -> np.ndarray:
+    """Mean score of ``sizes`` under each joint bootstrap draw (draw d of every language's law; the laws
+    were fitted independently, so pairing by index is a draw of them all). Shape: (draws,)."""
+    count = min(len(laws[k].draws) for k in sizes)
+    if count == 0:
+        raise ValueError(f"laws without bootstrap draws: {sorted(k for k in sizes if not laws[k].draws)}")
+    per_language = []
+    for k, x in sizes.items():
+        law = laws[k]
+        draws = np.array(law.draws[:count])
+        with np.errstate(divide="ignore"):
+            per_language.append(100.0 - draws[:, 0] * np.power(law.gamma * float(x), draws[:, 1]))
+    return np.mean(per_language, axis=0)
+
+
+def expected_mean_score(laws: Mapping[str, ScalingLaw], sizes: Mapping[str, float]) -> float:
+    """The expected objective over the bootstrap draws (each language over all its own draws)."""
+    return float(np.mean([_terms_score(*_law_terms(laws[k], expected=True), float(v)) for k, v in sizes.items()]))
+
+
+def beats_probability(laws: Mapping[str, ScalingLaw], sizes: Mapping[str, float],
+                      other: Mapping[str, float]) -> float:
+    """The share of joint bootstrap draws under which ``sizes`` has a higher mean score than ``other``."""
+    return float(np.mean(draw_scores(laws, sizes) > draw_scores(laws, other)))
+
+
+def _law_terms(law: ScalingLaw, expected: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(w c, b) of S(X) = 100 - sum w c X^b: the fitted law, or its bootstrap draws with equal weight."""
+    if not expected:
+        return np.array([law.alpha * law.gamma**law.beta]), np.array([law.beta])
+    if not law.draws:
+        raise ValueError("the expected-score allocation needs laws with bootstrap draws (scaling.fit.n_bootstrap > 0)")
+    draws = np.array(law.draws, dtype=float)
+    return draws[:, 0] * law.gamma ** draws[:, 1] / len(draws), draws[:, 1]
+
+
+def _terms_score(coef: np.ndarray, power: np.ndarray, x: float) -> float:
+    with np.errstate(divide="ignore"):
+        return float(100.0 - np.sum(coef * np.power(x, power)))
 
 
 class _Problem:
-    """The laws as arrays: log X_i(lambda) = e_i (log lambda - log k_i), capped."""
+    """The program as arrays: per language, the terms of S'(X) = sum_d a_d X^(b_d - 1), and its bounds."""
 
-    def __init__(self, laws: Mapping[str, ScalingLaw], caps: Mapping[str, float]):
+    def __init__(self, laws: Mapping[str, ScalingLaw], caps: Mapping[str, float], floors: Mapping[str, float],
+                 expected: bool):
         self.names = list(laws)
-        alpha = np.array([laws[n].alpha for n in self.names])
-        beta = np.array([laws[n].beta for n in self.names])
-        gamma = np.array([laws[n].gamma for n in self.names])
-        self.log_k = np.log(-alpha * beta) + beta * np.log(gamma)
-        self.exponent = 1.0 / (beta - 1.0)
+        terms = [_law_terms(laws[n], expected) for n in self.names]
+        width = max(len(c) for c, _ in terms)
+        self.single = width == 1
+        # padding terms have a = 0 (log a = -inf) and contribute nothing
+        self.log_a = np.full((len(terms), width), -np.inf)
+        self.slope = np.full((len(terms), width), -1.5)  # b_d - 1
+        for i, (coef, power) in enumerate(terms):
+            self.log_a[i, :len(coef)] = np.log(-coef * power)
+            self.slope[i, :len(coef)] = power - 1.0
         self.cap = np.array([float(caps[n]) for n in self.names])
+        self.floor = np.array([float(floors[n]) for n in self.names])
         with np.errstate(divide="ignore"):
-            self.log_cap = np.log(self.cap)
+            self.log_cap, self.log_floor = np.log(self.cap), np.log(self.floor)
+        self.t = np.zeros(len(self.names))  # warm start of the inner solve, log X
 
-    def capped(self, log_lam: float) -> np.ndarray:
-        return self.exponent * (log_lam - self.log_k) >= self.log_cap
+    def unclipped(self, log_lam: float) -> tuple[np.ndarray, np.ndarray]:
+        """log X where S'(X) = lambda for every language, and d log S'/d log X there."""
+        if self.single:
+            slope = self.slope[:, 0]
+            return (log_lam - self.log_a[:, 0]) / slope, slope
+        t = self.t
+        for _ in range(200):
+            e = self.log_a + self.slope * t[:, None]
+            top = e.max(axis=1)
+            w = np.exp(e - top[:, None])
+            log_gain = top + np.log(w.sum(axis=1))
+            d = (w * self.slope).sum(axis=1) / w.sum(axis=1)
+            step = (log_gain - log_lam) / d
+            t = t - step
+            if np.max(np.abs(step)) <= 1e-13 * max(1.0, float(np.max(np.abs(t)))):
+                break
+        self.t = t
+        e = self.log_a + self.slope * t[:, None]
+        w = np.exp(e - e.max(axis=1)[:, None])
+        return t, (w * self.slope).sum(axis=1) / w.sum(axis=1)
 
-    def sizes(self, log_lam: float) -> np.ndarray:
-        return np.where(self.capped(log_lam), self.cap, np.exp(self.exponent * (log_lam - self.log_k)))
+    def sizes(self, log_lam: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """X_i(lambda), and which languages sit at their cap and at their floor."""
+        t, d = self.unclipped(log_lam)
+        capped, floored = t >= self.log_cap, t <= self.log_floor
+        x = np.where(capped, self.cap, np.where(floored, self.floor, np.exp(t)))
+        self.d = d
+        return x, capped, floored
 
-    def total(self, log_lam: float) -> float:
-        return math.fsum(self.sizes(log_lam))
 
+def _solve(laws: Mapping[str, ScalingLaw], budget: float, caps: Mapping[str, float],
+           floors: Mapping[str, float] | None, expected: bool) -> Allocation:
+    lower = _bounds(laws, budget, caps, floors)
+    problem = _Problem(laws, caps, lower, expected)
+    objective = expected_mean_score if expected else predicted_mean_score
 
-def solve_allocation(laws: Mapping[str, ScalingLaw], budget: float, caps: Mapping[str, float]) -> Allocation:
-    """The optimal allocation with its certificate: lambda and the languages whose cap binds."""
-    _validate(laws, budget, caps)
-    if budget == 0:
-        return Allocation({k: 0.0 for k in laws}, math.inf, [])
-    problem = _Problem(laws, caps)
+    def done(x, lam, capped, floored) -> Allocation:
+        sizes = {n: float(v) for n, v in zip(problem.names, x)}
+        return Allocation(sizes, lam, sorted(n for n, c in zip(problem.names, capped) if c),
+                          sorted(n for n, f in zip(problem.names, floored) if f), objective(laws, sizes))
+
+    everyone = np.ones(len(problem.names), dtype=bool)
     if budget >= math.fsum(problem.cap):
-        return Allocation({n: float(c) for n, c in zip(problem.names, problem.cap)}, 0.0, sorted(problem.names))
+        return done(problem.cap, 0.0, everyone, problem.cap == problem.floor)
+    if budget <= math.fsum(problem.floor):
+        return done(problem.floor, math.inf, problem.cap == problem.floor, everyone)
+
+    def total(t):
+        return math.fsum(problem.sizes(t)[0])
+
     lo, hi = -1.0, 1.0
-    while problem.total(lo) < budget:
+    while total(lo) < budget:
         lo *= 2.0
-    while problem.total(hi) > budget:
+    while total(hi) > budget:
         hi *= 2.0
-    # Safeguarded Newton on log(lambda): d X_i / d log(lambda) = e_i X_i below the cap. It falls back to
-    # bisection whenever a step leaves the bracket, and stops at float precision.
+    # Safeguarded Newton on log(lambda): d X_i / d log(lambda) = X_i / (d log S_i' / d log X) between the
+    # bounds. It falls back to bisection whenever a step leaves the bracket, and stops at float precision.
     t = 0.5 * (lo + hi)
     for _ in range(2000):
-        x = problem.sizes(t)
+        x, capped, floored = problem.sizes(t)
         excess = math.fsum(x) - budget
         if excess > 0:
             lo = t
@@ -99,58 +214,102 @@ def solve_allocation(laws: Mapping[str, ScalingLaw], budget: float, caps: Mappin
             hi = t
         if abs(excess) <= 4 * np.finfo(float).eps * budget or np.nextafter(lo, hi) >= hi:
             break
-        slope = float(np.sum((problem.exponent * x)[~problem.capped(t)]))
+        free = ~(capped | floored)
+        slope = float(np.sum(x[free] / problem.d[free]))
         step = t - excess / slope if slope < 0 else 0.5 * (lo + hi)
         t = step if lo < step < hi else 0.5 * (lo + hi)
-    hi = t
-    x = problem.sizes(hi)
-    free = ~problem.capped(hi)
-    if free.any():  # the last ulp of lambda leaves a rounding residue: give it to the uncapped languages
+    x, capped, floored = problem.sizes(t)
+    free = ~(capped | floored)
+    if free.any():  # the last ulp of lambda leaves a rounding residue: give it to the free languages
         x[free] += (budget - math.fsum(x)) / free.sum()
-    sizes = {n: float(v) for n, v in zip(problem.names, x)}
-    return Allocation(sizes, math.exp(hi), sorted(n for n, f in zip(problem.names, free) if not f))
+    return done(x, math.exp(t), capped, floored)
 
 
-def allocate(laws: Mapping[str, ScalingLaw], budget: float, caps: Mapping[str, float]) -> dict[str, float]:
+def solve_allocation(laws: Mapping[str, ScalingLaw], budget: float, caps: Mapping[str, float],
+                     floors: Mapping[str, float] | None = None) -> Allocation:
+    """The split maximising the mean predicted score, with its certificate (lambda, bounds that bind).
+
+    ``floors`` (default: the smallest size each law was fitted on) bound every language from below;
+    an infeasible floor or cap raises ValueError naming the language.
+    """
+    return _solve(laws, budget, caps, floors, expected=False)
+
+
+def solve_expected_allocation(laws: Mapping[str, ScalingLaw], budget: float, caps: Mapping[str, float],
+                              floors: Mapping[str, float] | None = None) -> Allocation:
+    """The split maximising the expected mean score over each law's bootstrap draws (still concave:
+    the mean of concave curves); ``objective`` is that expectation."""
+    return _solve(laws, budget, caps, floors, expected=True)
+
+
+def allocate(laws: Mapping[str, ScalingLaw], budget: float, caps: Mapping[str, float],
+             floors: Mapping[str, float] | None = None) -> dict[str, float]:
     """The optimal real-valued allocation of ``budget`` (see solve_allocation for the certificate)."""
-    return solve_allocation(laws, budget, caps).sizes
+    return solve_allocation(laws, budget, caps, floors).sizes
 
 
-def integer_allocation(laws: Mapping[str, ScalingLaw], budget: int, caps: Mapping[str, float]) -> dict[str, int]:
+def integer_allocation(laws: Mapping[str, ScalingLaw], budget: int, caps: Mapping[str, float],
+                       floors: Mapping[str, float] | None = None, *, expected: bool = False) -> dict[str, int]:
     """Whole examples per language summing exactly to ``budget``: floor the optimum, then give the r
     remaining units, one each, to the r languages that gain most from one more example."""
     if int(budget) != budget:
         raise ValueError(f"integer allocation needs a whole budget, got {budget}")
     int_caps = {k: float(math.floor(v)) for k, v in caps.items()}
-    real = allocate(laws, budget, int_caps)
+    int_floors = {k: float(math.ceil(v)) for k, v in {**default_floors(laws), **(floors or {})}.items()}
+    real = _solve(laws, budget, int_caps, int_floors, expected).sizes
     names = list(real)
-    floor = np.array([min(int_caps[k], math.floor(real[k] + 1e-9)) for k in names])
-    remaining = int(budget) - int(floor.sum())
+    whole = np.array([min(int_caps[k], math.floor(real[k] + 1e-9)) for k in names])
+    remaining = int(budget) - int(whole.sum())
     if remaining:
-        gain = np.array([float(laws[k].predict(f + 1)) - (float(laws[k].predict(f)) if f else 0.0)
-                         for k, f in zip(names, floor)])
-        gain[floor >= np.array([int_caps[k] for k in names])] = -np.inf
-        floor[np.argsort(-gain, kind="stable")[:remaining]] += 1
-    return {k: int(v) for k, v in zip(names, floor)}
+        terms = [_law_terms(laws[k], expected) for k in names]
+        gain = np.array([_terms_score(*c, f + 1) - _terms_score(*c, f) for c, f in zip(terms, whole)])
+        gain[whole >= np.array([int_caps[k] for k in names])] = -np.inf
+        whole[np.argsort(-gain, kind="stable")[:remaining]] += 1
+    return {k: int(v) for k, v in zip(names, whole)}
+
+
+def proportional_allocation(budget: float, weights: Mapping[str, float], caps: Mapping[str, float]) -> dict[str, float]:
+    """``budget`` split in proportion to ``weights``; a language that reaches its cap gives the rest of
+    its share to the others, in proportion again (water-filling)."""
+    if budget > math.fsum(caps.values()):
+        raise ValueError(f"budget {budget} exceeds the data available (sum of caps {math.fsum(caps.values())})")
+    bad = sorted(k for k, w in weights.items() if not (w > 0 and math.isfinite(w)))
+    if bad:
+        raise ValueError(f"weights of {bad} must be positive numbers")
+    sizes, left, open_ = {}, float(budget), set(caps)
+    while open_:
+        total = math.fsum(weights[k] for k in open_)
+        full = {k for k in open_ if caps[k] <= left * weights[k] / total}
+        if not full:
+            sizes |= {k: left * weights[k] / total for k in open_}
+            break
+        for k in full:
+            sizes[k] = float(caps[k])
+            left -= caps[k]
+        open_ -= full
+    return {k: sizes[k] for k in caps}
 
 
 def uniform_allocation(budget: float, caps: Mapping[str, float]) -> dict[str, float]:
     """The same amount for every language, except that a language with less data gives its share to the rest."""
-    if budget > sum(caps.values()):
-        raise ValueError(f"budget {budget} exceeds the data available (sum of caps {sum(caps.values())})")
-    sizes, left, open_ = {}, float(budget), sorted(caps, key=caps.get)
-    while open_:
-        share = left / len(open_)
-        lang = open_[0]
-        if caps[lang] <= share:
-            sizes[lang] = float(caps[lang])
-            left -= caps[lang]
-            open_.pop(0)
-        else:
-            for k in open_:
-                sizes[k] = share
-            break
-    return sizes
+    return proportional_allocation(budget, {k: 1.0 for k in caps}, caps)
+
+
+def temperature_allocation(budget: float, caps: Mapping[str, float], temperature: float) -> dict[str, float]:
+    """Temperature sampling (mT5, XLM-R): language i's share is proportional to n_i^(1/tau), n_i the data
+    it has; tau = 1 is proportional, tau -> inf uniform (mT5 uses tau = 1/0.3)."""
+    if not (temperature >= 1 and math.isfinite(temperature)):
+        raise ValueError(f"temperature must be a number >= 1, got {temperature}")
+    return proportional_allocation(budget, {k: float(v) ** (1.0 / temperature) for k, v in caps.items()}, caps)
+
+
+def unimax_allocation(budget: float, caps: Mapping[str, float], max_epochs: float) -> dict[str, float]:
+    """UniMax (Chung et al., 2023): uniform over languages, each capped at ``max_epochs`` passes over its
+    data; what a capped language cannot take goes uniformly to the rest. With max_epochs = 1 and the
+    data as caps it is the capped uniform split; above 1 a split may repeat a language's pairs."""
+    if not (max_epochs > 0 and math.isfinite(max_epochs)):
+        raise ValueError(f"max_epochs must be a positive number, got {max_epochs}")
+    return uniform_allocation(budget, {k: float(v) * max_epochs for k, v in caps.items()})
 
 
 def round_to_budget(sizes: Mapping[str, float], budget: int, caps: Mapping[str, float]) -> dict[str, int]:
@@ -162,16 +321,18 @@ def round_to_budget(sizes: Mapping[str, float], budget: int, caps: Mapping[str, 
     return floor
 
 
-def slsqp_allocation(laws: Mapping[str, ScalingLaw], budget: float, caps: Mapping[str, float]) -> dict[str, float]:
+def slsqp_allocation(laws: Mapping[str, ScalingLaw], budget: float, caps: Mapping[str, float],
+                     floors: Mapping[str, float] | None = None) -> dict[str, float]:
     """A general-purpose solver's answer, kept only to cross-check the exact one in reports."""
-    _validate(laws, budget, caps)
+    lower = _bounds(laws, budget, caps, floors)
     names = list(laws)
-    x0 = np.array([budget / len(names)] * len(names))
+    low = [max(lower[k], 1e-9) for k in names]
+    x0 = np.clip(np.full(len(names), budget / len(names)), low, [caps[k] for k in names])
     res = minimize(
-        lambda x: -np.mean([laws[k].predict(max(v, 1e-9)) for k, v in zip(names, x)]),
-        np.minimum(x0, [caps[k] for k in names]),
+        lambda x: -np.mean([laws[k].predict(v) for k, v in zip(names, x)]),
+        x0,
         method="SLSQP",
-        bounds=[(1e-9, caps[k]) for k in names],
+        bounds=list(zip(low, (caps[k] for k in names))),
         constraints=[{"type": "eq", "fun": lambda x: np.sum(x) - budget}],
         options={"ftol": 1e-12, "maxiter": 500},
     )
