@@ -110,10 +110,31 @@ def pca_2d(states: torch.Tensor) -> torch.Tensor:
     return (centred @ v[:2].T).float()
 
 
+def retrieval_similarity(en: torch.Tensor, x: torch.Tensor, *, eps: float = 1e-3) -> float:
+    """gamma as Pan et al. (2021) measure similarity on multi-way data: top-1 accuracy of finding a
+    sentence's translation among all sentences of the other language by the cosine of averaged states,
+    here averaged over both directions and clipped into [eps, 1 - eps]."""
+    if en.shape != x.shape or en.shape[0] < 2:
+        raise ValueError(f"need two equal sets of at least 2 sentence vectors, got {tuple(en.shape)} and {tuple(x.shape)}")
+    forward, backward = retrieval_accuracy(en, x)
+    return float(min(max(0.5 * (forward + backward), eps), 1.0 - eps))
+
+
+GAMMA_METHODS = ("cosine", "retrieval")
+
+
 def language_gammas(model, tokenizer, english: Sequence[str], others: dict[str, Sequence[str]], *, layer: int,
-                    seed: int = 0) -> dict[str, float]:
-    """gamma of each language: how close the model's states of its sentences are to their English ones."""
+                    seed: int = 0, method: str = "cosine") -> dict[str, float]:
+    """gamma of each language: how close the model's states of its sentences are to their English ones.
+
+    ``method``: ``cosine`` (language_similarity, the normalised parallel-over-shuffled cosine) or
+    ``retrieval`` (retrieval_similarity, Pan et al.'s similarity search).
+    """
+    if method not in GAMMA_METHODS:
+        raise ValueError(f"parameters scaling.gamma_method must be one of {list(GAMMA_METHODS)}, got {method!r}")
     en = pooled_hidden_states(model, tokenizer, english, desc="encode/en")[layer]
-    return {lang: language_similarity(en, pooled_hidden_states(model, tokenizer, lines, desc=f"encode/{lang}")[layer],
-                                      seed=seed)
-            for lang, lines in others.items()}
+    gammas = {}
+    for lang, lines in others.items():
+        x = pooled_hidden_states(model, tokenizer, lines, desc=f"encode/{lang}")[layer]
+        gammas[lang] = language_similarity(en, x, seed=seed) if method == "cosine" else retrieval_similarity(en, x)
+    return gammas

@@ -3,7 +3,7 @@
 import torch
 
 from xllm_kedro.training.tiny_model import load_model
-from xllm_kedro.analysis.representations import language_similarity, pooled_hidden_states
+from xllm_kedro.analysis.representations import language_similarity, pooled_hidden_states, retrieval_similarity
 
 
 def test_pooling_ignores_padding(tiny_model_dir):
@@ -50,3 +50,14 @@ def test_alignment_by_layer_reports_every_layer(tiny_model_dir):
     rows = alignment_by_layer(en, en.clone())
     assert [r["layer"] for r in rows] == list(range(en.shape[0]))
     assert all(abs(r["cos_parallel"] - 1) < 1e-6 and r["retrieval_en_x"] == 1.0 for r in rows)
+
+
+def test_pan_similarity_is_the_share_of_translations_found_by_search():
+    gen = torch.Generator().manual_seed(0)
+    en = torch.randn(40, 16, generator=gen)
+    assert retrieval_similarity(en, en.clone()) == 1 - 1e-3
+    # half the sentences keep their vector, the other half are replaced by unrelated ones
+    x = en.clone()
+    x[20:] = torch.randn(20, 16, generator=gen) * 10
+    assert 0.45 <= retrieval_similarity(en, x) <= 0.55
+    assert retrieval_similarity(en, torch.randn(40, 16, generator=gen)) < 0.2
