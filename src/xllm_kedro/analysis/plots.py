@@ -12,13 +12,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from xllm_kedro.analysis.allocation import predicted_mean_score, solve_allocation, uniform_allocation  # noqa: E402
+from xllm_kedro.analysis.allocation import (default_floors, predicted_mean_score, solve_allocation,  # noqa: E402
+                                            uniform_allocation)
 from xllm_kedro.analysis.scaling import ScalingLaw  # noqa: E402
 
 
 def scaling_laws_figure(points: pd.DataFrame, laws: Mapping[str, ScalingLaw], metric: str,
                         ci_level: float) -> plt.Figure:
-    """One panel per language: observed points, the fitted curve and its bootstrap band."""
+    """One panel per language: observed points, the fitted curve and its bootstrap band; the curve is
+    dashed, over a grey background, where it extrapolates beyond the sizes it was fitted on."""
     langs = sorted(laws)
     fig, axes = plt.subplots(1, len(langs), figsize=(4.2 * len(langs), 3.6), squeeze=False)
     for i, (ax, lang) in enumerate(zip(axes[0], langs)):
@@ -29,7 +31,13 @@ def scaling_laws_figure(points: pd.DataFrame, laws: Mapping[str, ScalingLaw], me
         if law.draws:
             lo, hi = law.band(xs, ci_level)
             ax.fill_between(xs, lo, hi, color=color, alpha=0.2, label=f"{ci_level:.0%} band")
-        ax.plot(xs, law.predict(xs), color=color, label=f"S = 100 - {law.alpha:.3g}({law.gamma:.3g}X)^{law.beta:.3g}")
+        inside = ~law.extrapolates(xs)
+        ax.plot(xs, np.where(inside, law.predict(xs), np.nan), color=color,
+                label=f"S = 100 - {law.alpha:.3g}({law.gamma:.3g}X)^{law.beta:.3g}")
+        ax.plot(xs, np.where(inside, np.nan, law.predict(xs)), "--", color=color, label="extrapolated")
+        if law.domain:
+            ax.axvspan(xs[0], law.domain[0], color="0.9", zorder=0)
+            ax.axvspan(law.domain[1], xs[-1], color="0.9", zorder=0)
         ax.scatter(group["size"], group["score"], color="k", zorder=3, label="observed")
         ax.set_xscale("log")
         ax.set_title(f"{lang}  (R2 {law.r2:.2f})")
@@ -40,14 +48,24 @@ def scaling_laws_figure(points: pd.DataFrame, laws: Mapping[str, ScalingLaw], me
     return fig
 
 
-def budget_sweep_figure(laws: Mapping[str, ScalingLaw], caps: Mapping[str, float], points: int = 25) -> plt.Figure:
-    """Predicted mean score of optimised and uniform allocation over budgets, and the gain between them."""
-    budgets = np.linspace(0.02, 1.0, points) * sum(caps.values())
-    optimised = np.array([predicted_mean_score(laws, solve_allocation(laws, b, caps).sizes) for b in budgets])
-    uniform = np.array([predicted_mean_score(laws, uniform_allocation(b, caps)) for b in budgets])
+def budget_sweep_figure(laws: Mapping[str, ScalingLaw], caps: Mapping[str, float],
+                        floors: Mapping[str, float] | None = None, points: int = 25) -> plt.Figure:
+    """Predicted mean score of optimised and uniform allocation over the feasible budgets (from the sum of
+    the floors to all the data), and the gain between them; crosses mark budgets at which a split gives
+    some language more than its law was fitted on (an extrapolation)."""
+    least = sum({**default_floors(laws), **(floors or {})}.values())
+    budgets = np.linspace(least, sum(caps.values()), points + 1)[1:]
+    splits = {"optimised (KKT)": [solve_allocation(laws, b, caps, floors).sizes for b in budgets],
+              "uniform": [uniform_allocation(b, caps) for b in budgets]}
+    means = {name: np.array([predicted_mean_score(laws, s) for s in sizes]) for name, sizes in splits.items()}
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(6, 5), sharex=True, height_ratios=[2, 1])
-    top.plot(budgets, optimised, label="optimised (KKT)")
-    top.plot(budgets, uniform, "--", label="uniform")
+    for (name, sizes), style in zip(splits.items(), ("-", "--")):
+        top.plot(budgets, means[name], style, label=name)
+        outside = np.array([any(laws[k].extrapolates(v) for k, v in s.items()) for s in sizes])
+        if outside.any():
+            top.plot(budgets[outside], means[name][outside], "x", color="k")
+    top.plot([], [], "x", color="k", label="extrapolated")
+    optimised, uniform = means["optimised (KKT)"], means["uniform"]
     top.set_ylabel("predicted mean score")
     top.legend()
     bottom.plot(budgets, optimised - uniform, color="C2")

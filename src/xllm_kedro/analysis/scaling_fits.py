@@ -16,12 +16,31 @@ LAW_FIELDS = ("alpha", "beta", "gamma", "r2", "rmse", "extrapolation_error", "he
 LAW_KINDS = ("per_language", "pooled")
 
 
+FALLBACK_METRIC = "chrf"
+
+
+def metric_in_use(runs: Mapping[str, str], metrics: Mapping[str, Mapping], metric: str) -> str:
+    """``metric`` if every run scored it in its language, else chrF for all of them, said in a log line
+    (the paper's law is on COMET, which needs its own environment; one law never mixes two metrics).
+
+    Args:
+        runs: run name -> the language whose En->X score it reports; ``metrics`` are keyed by run name.
+    """
+    lacking = sorted(run for run, lang in runs.items() if f"translation.en-{lang}.{metric}" not in metrics[run])
+    if not lacking or metric == FALLBACK_METRIC:
+        return metric
+    log.warning("scaling.metric %r is missing from %d run(s) (%s): the law uses %s instead", metric,
+                len(lacking), ", ".join(lacking[:3]) + (" ..." if len(lacking) > 3 else ""), FALLBACK_METRIC)
+    return FALLBACK_METRIC
+
+
 def sweep_points(runs: Mapping[str, tuple[str, int]], metrics: Mapping[str, Mapping], metric: str) -> pd.DataFrame:
-    """(language, size, score) rows from the sweep runs' En->X ``metric``.
+    """(language, size, score) rows from the sweep runs' En->X ``metric`` (chrF when a run lacks it).
 
     Args:
         runs: run name -> (language, translation-data size); ``metrics`` are keyed by run name.
     """
+    metric = metric_in_use({run: lang for run, (lang, _) in runs.items()}, metrics, metric)
     rows = []
     for run, (lang, size) in runs.items():
         key = f"translation.en-{lang}.{metric}"

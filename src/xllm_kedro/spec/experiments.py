@@ -26,7 +26,7 @@ class BudgetSplit:
     """A budgeted MuIT run: the allocation pipeline's ``strategy`` split of ``budget`` translation pairs."""
 
     budget: int
-    strategy: str  # uniform or optimised
+    strategy: str  # one of STRATEGIES
 
 
 @dataclass(frozen=True)
@@ -93,10 +93,10 @@ def _experiment(name: str, spec: Mapping, languages: list[str], declared: tuple[
         lang = ds.split(".")[0]
         if lang != "en" and lang not in languages:
             raise ValueError(f"{where}.sources: {s!r} needs language {lang!r}, which is not in parameters 'languages'")
-    evals = tuple(check_languages(list(spec.get("eval_languages", [])), where=f"{where}.eval_languages")) \
-        if spec.get("eval_languages") else ()
+    evals = tuple(check_languages(list(spec.get("eval_languages", [])), where=f"{where}.eval_languages",
+                                  english=True)) if spec.get("eval_languages") else ()
     for lang in evals:
-        if lang not in languages:
+        if lang != "en" and lang not in languages:
             raise ValueError(f"{where}.eval_languages: {lang!r} is not in parameters 'languages'")
     tasks = tuple(spec.get("tasks", declared))
     bad = set(tasks) - set(declared)
@@ -105,7 +105,7 @@ def _experiment(name: str, spec: Mapping, languages: list[str], declared: tuple[
     return Experiment(name, sources, evals, tasks, pretraining=pretraining)
 
 
-STRATEGIES = ("uniform", "optimised")
+STRATEGIES = ("uniform", "temperature", "unimax", "optimised", "expected")  # analysis/budget_table.py
 
 
 def budgeted_experiment_name(strategy: str) -> str:

@@ -39,13 +39,14 @@ def get_language(code: str, *, where: str = "languages") -> Language:
         raise ValueError(f"unknown language code {code!r} in {where}; known codes: {known}") from None
 
 
-def check_languages(codes: list[str], where: str = "languages") -> list[str]:
-    """Validate a list of target-language codes (English is the pivot, never a target)."""
+def check_languages(codes: list[str], where: str = "languages", *, english: bool = False) -> list[str]:
+    """Validate a list of target-language codes (English is the pivot, never a target). ``english``
+    admits it, for evaluation languages: English QA measures what tuning costs English (retention)."""
     if not codes:
         raise ValueError(f"{where} is empty: name at least one target language")
     for code in codes:
         get_language(code, where=where)
-        if code == "en":
+        if code == "en" and not english:
             raise ValueError(f"{where} lists 'en': English is the source language, not a target")
     if len(set(codes)) != len(codes):
         raise ValueError(f"{where} repeats a language: {codes}")

@@ -66,6 +66,7 @@ class Study:
     continued_pretraining: Comparison | None = None
     needed_sources: frozenset[str] = field(default_factory=frozenset)  # catalog datasets some mix reads
     base_pretraining: tuple[PretrainingStage, ...] = ()  # the English base's curriculum, in order
+    baselines: tuple[tuple[str, str], ...] = ()  # (model, its baseline) pairs tested for significance
 
     @property
     def pretrain_base(self) -> bool:
@@ -208,6 +209,20 @@ def _comparison(spec: Mapping | None, languages: tuple[str, ...], experiments: l
     return Comparison(language, tuple(names))
 
 
+def _baselines(spec: Mapping | None, experiments: list[Experiment]) -> tuple[tuple[str, str], ...]:
+    """significance.baselines: model -> the experiment it is tested against (both scored, not budgeted)."""
+    where = "parameters significance.baselines"
+    pairs = dict((spec or {}).get("baselines") or {})
+    known = {e.name for e in experiments if not e.budgeted}
+    bad = sorted({n for pair in pairs.items() for n in pair} - known)
+    if bad:
+        raise ValueError(f"{where}: {bad} are not experiments of this study; known: {sorted(known)}")
+    same = sorted(m for m, b in pairs.items() if m == b)
+    if same:
+        raise ValueError(f"{where}: {same} named as their own baseline")
+    return tuple(pairs.items())
+
+
 def _units(tasks: Mapping[str, Task], experiments: list[Experiment]) -> dict[str, tuple[tuple[str, str], ...]]:
     return {e.name: tuple(task_units(tasks, e.tasks, e.eval_languages, where=f"parameters experiments.{e.name}.tasks"))
             for e in experiments}
@@ -235,6 +250,7 @@ def load_study(params: Mapping) -> Study:
     scaling = check(_scaling, params, experiments)
     representation = check(_representation, params, experiments)
     comparison = check(_comparison, params.get("continued_pretraining_report"), languages, experiments)
+    baselines = check(_baselines, params.get("significance"), experiments, default=())
     base = params.get("base_model")
     if not isinstance(base, Mapping):
         problems.append("parameters base_model must be a mapping (build_tiny, vocab_size, seed, config)")
@@ -256,4 +272,5 @@ def load_study(params: Mapping) -> Study:
                  translated_alpaca=frozenset(lang for lang in languages if translation.translates(lang)),
                  tiny_base=bool(base.get("build_tiny", False)), judge_enabled=bool(judge),
                  scaling=scaling, base_pretraining=stages,
-                 representation=representation, needed_sources=needed, continued_pretraining=comparison)
+                 representation=representation, needed_sources=needed, continued_pretraining=comparison,
+                 baselines=baselines)

@@ -51,13 +51,18 @@ class Task:
         return self.data.format(lang=lang)
 
     def covers(self, lang: str) -> bool:
+        """Whether ``lang`` is scored; English is the source side of a translation task, never a unit."""
+        if self.kind == "translation" and lang == "en":
+            return False
         return self.languages is None or lang in self.languages
 
     def qa_prompt(self, lang: str, context: str, question: str) -> str:
-        """Appendix C: the instruction, then labelled context, question and answer cue, in the test language."""
+        """Appendix C in the Alpaca template as the paper's released code builds it: the instruction in
+        the test language is the Alpaca instruction, and the labelled context, question and answer cue
+        are its input block (### Input:)."""
         labels = self.labels(lang)
-        text = f"{labels['instruction']}\n{labels['context']}: {context}\n{labels['question']}: {question}\n{labels['answer']}:"
-        return alpaca_prompt(text)
+        return alpaca_prompt(labels["instruction"],
+                             f"{labels['context']}: {context}\n{labels['question']}: {question}\n{labels['answer']}:")
 
     def translation_prompt(self, src: str, tgt: str, sentence: str) -> str:
         names = {"src": get_language(src).name, "tgt": get_language(tgt).name}

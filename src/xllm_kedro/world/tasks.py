@@ -74,9 +74,8 @@ def qa_record(item: QAItem, grammar: Grammar) -> dict:
     """An Alpaca record laid out exactly as the evaluation's QA prompt (spec.tasks.Task.qa_prompt)."""
     labels = qa_labels(grammar)
     context, question, answer, _ = item.render(grammar)
-    text = (f"{labels['instruction']}\n{labels['context']}: {context}\n{labels['question']}: {question}\n"
-            f"{labels['answer']}:")
-    return {"instruction": text, "input": "", "output": answer}
+    text = f"{labels['context']}: {context}\n{labels['question']}: {question}\n{labels['answer']}:"
+    return {"instruction": labels["instruction"], "input": text, "output": answer}
 
 
 @dataclass(frozen=True)

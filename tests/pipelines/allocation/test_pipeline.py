@@ -1,6 +1,8 @@
 """allocation: scaling laws and the data available -> the uniform and optimised splits of each budget."""
 
+import numpy as np
 import pandas as pd
+import pytest
 from kedro.runner import SequentialRunner
 
 from xllm_kedro.analysis.scaling import ScalingLaw
@@ -10,17 +12,30 @@ from ...conftest import sample_parameters
 from ..conftest import memory_catalog
 
 
-def test_allocation_table_compares_uniform_and_optimised(use_parameters):
-    use_parameters({**sample_parameters(), "allocation": {"budgets": [600], "budget_fractions": []}})
-    laws = {"zh": ScalingLaw(60, -0.3, 0.4).to_dict(), "vi": ScalingLaw(30, -0.5, 0.8).to_dict()}
+def _law(alpha, beta, gamma, rng):
+    draws = [(alpha * float(rng.lognormal(0, 0.1)), beta + float(rng.normal(0, 0.03))) for _ in range(40)]
+    return ScalingLaw(alpha, beta, gamma, draws=draws, domain=(50.0, 800.0)).to_dict()
+
+
+def test_allocation_table_compares_the_law_optimal_split_with_three_baselines(use_parameters):
+    allocation = {"budgets": [600], "budget_fractions": [], "temperature": 2.0, "unimax_max_epochs": 1}
+    use_parameters({**sample_parameters(), "allocation": allocation})
+    rng = np.random.default_rng(0)
+    laws = {"zh": _law(60, -0.3, 0.4, rng), "vi": _law(30, -0.5, 0.8, rng)}
     stats = pd.DataFrame({"language": ["zh", "vi"], "parallel_kept": [1000, 300]})
-    params = {"allocation": {"budgets": [600], "budget_fractions": []}}
-    catalog = memory_catalog(params, scaling_laws=laws, data_statistics=stats)
+    catalog = memory_catalog({"allocation": allocation}, scaling_laws=laws, data_statistics=stats)
     SequentialRunner().run(create_pipeline(), catalog)
     table = catalog["allocation_table"].load().set_index("strategy")
-    assert set(table.index) == {"uniform", "uniform_integer", "optimised", "optimised_integer", "slsqp"}
-    assert table.loc["optimised", "X_zh"] + table.loc["optimised", "X_vi"] == 600
-    assert table.loc["optimised", "predicted_mean_score"] > table.loc["uniform", "predicted_mean_score"]
+    strategies = {"uniform", "temperature", "unimax", "optimised", "expected"}
+    assert set(table.index) == strategies | {f"{s}_integer" for s in strategies} | {"slsqp"}
+    assert table.loc["optimised", "X_zh"] + table.loc["optimised", "X_vi"] == pytest.approx(600)
+    # temperature 2 over 1000 and 300 pairs: shares in proportion to sqrt(1000) : sqrt(300)
+    assert table.loc["temperature", "X_zh"] / table.loc["temperature", "X_vi"] == pytest.approx((1000 / 300) ** 0.5)
+    best = table.loc["optimised", "predicted_mean_score"]
+    assert all(best >= table.loc[s, "predicted_mean_score"] for s in ("uniform", "temperature", "unimax"))
+    assert table.loc["expected", "expected_mean_score"] >= table.loc["optimised", "expected_mean_score"] - 1e-9
+    assert 0 <= table.loc["optimised", "p_beats_uniform"] <= 1 and np.isnan(table.loc["uniform", "p_beats_uniform"])
     cert = catalog["allocation_certificate"].load()["600"]
-    assert cert["marginal_gain"] > 0 and cert["at_cap"] == []
+    assert cert["optimised"]["marginal_gain"] > 0 and cert["floors"] == {"zh": 50.0, "vi": 50.0}
+    assert cert["optimised"]["objective"] == pytest.approx(best)
 

@@ -26,9 +26,30 @@ def test_paper_declares_mlqa_on_its_five_languages():
     assert task_units(tasks, ["mlqa"], ["el", "hi"], where="x") == [("mlqa", "hi")]
 
 
-def test_qa_prompt_has_the_appendix_c_layout_in_the_test_language():
-    prompt = load_tasks(declared())["qa"].qa_prompt("zh", "北京是首都。", "首都是哪里？")
-    assert "### Instruction:\n请根据以下段落，回答问题\n段落: 北京是首都。\n问题: 首都是哪里？\n答案:\n\n### Response:" in prompt
+# Appendix C, one QA prompt per language: the instruction, then "<context label>: <Context>",
+# "<question label>: <Question>" and the answer cue. The PDF extraction reverses the Arabic words and
+# drops Devanagari conjuncts and vowel signs; these are the prompts as written (and as in the authors'
+# released data scripts, which put the instruction in the Alpaca instruction and the labelled lines in
+# its input block).
+APPENDIX_C = {
+    "en": ("Answer the final question with following context.", "Context", "Question", "Answer"),
+    "ar": ("الرجاء الإجابة على الأسئلة بناءً على الفقرات التالية", "فقرة", "سؤال", "إجابة"),
+    "el": ("Απαντήστε στις ερωτήσεις με βάση τις παρακάτω παραγράφους", "παράγραφος", "ερώτηση", "Απάντηση"),
+    "hi": ("कृपया निम्नलिखित पैराग्राफ के अनुसार प्रश्नों के उत्तर दें", "अनुच्छेद", "सवाल", "उत्तर"),
+    "tr": ("Lütfen soruları aşağıdaki paragraflara göre cevaplayınız", "paragraf", "soru", "Cevap"),
+    "vi": ("Hãy trả lời các câu hỏi theo đoạn văn sau", "đoạn văn", "câu hỏi", "Trả lời"),
+    "zh": ("请根据以下段落，回答问题", "段落", "问题", "答案"),
+}
+
+
+@pytest.mark.parametrize("env", ["base", "paper"])
+@pytest.mark.parametrize("lang", sorted(APPENDIX_C))
+def test_each_languages_qa_prompt_renders_appendix_c_in_the_alpaca_input_block(env, lang):
+    instruction, context, question, answer = APPENDIX_C[lang]
+    prompt = load_tasks(declared(env))["qa"].qa_prompt(lang, "<C>", "<Q>")
+    assert prompt.startswith("Below is an instruction that describes a task, paired with an input")
+    assert prompt.endswith(f"### Instruction:\n{instruction}\n\n### Input:\n{context}: <C>\n{question}: <Q>\n"
+                           f"{answer}:\n\n### Response:")
 
 
 @pytest.mark.parametrize("lang,first,last", [("ar", 0x0600, 0x06FF), ("hi", 0x0900, 0x097F)])

@@ -97,8 +97,9 @@ def test_alpaca_is_the_same_items_in_every_language(world):
         for i in reverse:  # the answer is checkable in every language
             assert records[i]["output"].split() == records[i]["input"].split()[::-1]
     labels = qa_prompts(seed=7)
-    qa_en = [r for r in en if r["instruction"].startswith(labels["en"]["instruction"])]
-    assert qa_en and all(r["instruction"].endswith(f"\n{labels['en']['answer']}:") for r in qa_en)
+    qa_en = [r for r in en if r["instruction"] == labels["en"]["instruction"]]
+    assert qa_en and all(r["input"].startswith(f"{labels['en']['context']}: ") for r in qa_en)
+    assert all(r["input"].endswith(f"\n{labels['en']['answer']}:") for r in qa_en)
 
 
 def test_multiway_is_line_aligned_and_held_out_of_every_training_text(world):

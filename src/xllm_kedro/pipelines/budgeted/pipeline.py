@@ -24,6 +24,7 @@ def create_pipeline(study: Study | None = None, **kwargs) -> Pipeline:
     nodes = [node for exp in runs for node in (mix_node(exp), *train_nodes(exp), evaluate_node(study, exp))]
     nodes.append(ns_node(NS, bound(compare_budgeted_node, strategies=[e.split.strategy for e in runs]),
                          ["allocation_table", "scaling_laws", "params:allocation", "params:scaling",
-                          *(f"{e.name}.metrics" for e in runs)],
+                          "params:significance", *(f"{e.name}.metrics" for e in runs),
+                          *(f"{e.name}.predictions" for e in runs)],
                          ["budgeted_comparison", "budgeted_metrics"], "compare_budgeted_node"))
     return Pipeline(nodes, tags=NS)

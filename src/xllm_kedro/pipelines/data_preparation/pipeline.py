@@ -96,6 +96,8 @@ def mix_node(exp: Experiment) -> Node:
 def create_pipeline(study: Study | None = None, **kwargs) -> Pipeline:
     study = study or current_study()
     nodes = _alpaca("en", False)
+    if any("en" in exp.eval_languages for exp in study.experiments):  # English retention (QA in English)
+        nodes += _qa("en")
     labels, reports = [("en", "alpaca")], ["en.alpaca_report"]
     for lang in study.languages:
         nodes += _alpaca(lang, lang in study.translated_alpaca) + _qa(lang)

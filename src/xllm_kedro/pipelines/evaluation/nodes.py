@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from xllm_kedro.analysis.significance import significance_table
 from xllm_kedro.evaluation.scorers.comet import comet_scores, comet_settings
 from xllm_kedro.evaluation.comparison import comparison_figure, language_comparison
 from xllm_kedro.evaluation.report import long_results, markdown, translation_figure, wide_results
@@ -66,3 +67,15 @@ def compare_on_language_node(results: pd.DataFrame, experiments: list[str], lang
     """Figure 7: the listed experiments' scores in one language, as a table and as bars."""
     table = language_comparison(results, experiments, language)
     return table, comparison_figure(table, f"continued pre-training against CoIT ({language})")
+
+
+def significance_node(significance: dict, tasks: dict, *predictions: list[dict], models: list[str],
+                      comparisons: list[tuple[str, str]]) -> tuple[pd.DataFrame, dict]:
+    """Each model against its declared baseline (``predictions`` in ``models`` order), paired bootstrap
+    per task, language and metric; English QA rows are the retention of English."""
+    table = significance_table(dict(zip(models, predictions)), comparisons, load_tasks(tasks),
+                               level=float(significance["level"]), n_resamples=int(significance["n_resamples"]),
+                               seed=int(significance["seed"]))
+    summary = {f"significance.{r.model}.{r.task}.{r.language}.{r.metric}.p_value": r.p_value
+               for r in table.itertuples()}
+    return table, mlflow_metrics(summary)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from kedro.pipeline import Node, Pipeline
 
 from xllm_kedro.pipelines._build import bound, current_study, ns_node
-from xllm_kedro.pipelines.evaluation.nodes import collect_results_node, compare_on_language_node, evaluate_model_node
+from xllm_kedro.pipelines.evaluation.nodes import (collect_results_node, compare_on_language_node, evaluate_model_node,
+                                                  significance_node)
 from xllm_kedro.spec.experiments import Experiment
 from xllm_kedro.spec.study import Study
 
@@ -38,4 +39,9 @@ def create_pipeline(study: Study | None = None, **kwargs) -> Pipeline:
                                          language=report.language),
                              "evaluation_results", ["continued_pretraining_table", "continued_pretraining_plot"],
                              "compare_continued_pretraining_node"))
+    if study.baselines:
+        models = sorted({name for pair in study.baselines for name in pair})
+        nodes.append(ns_node(None, bound(significance_node, models=models, comparisons=list(study.baselines)),
+                             ["params:significance", "params:tasks", *(f"{m}.predictions" for m in models)],
+                             ["significance_table", "significance_metrics"], "significance_node"))
     return Pipeline(nodes, tags="evaluation")

@@ -9,7 +9,7 @@ import pandas as pd
 from xllm_kedro.analysis.plots import scaling_laws_figure
 from xllm_kedro.analysis.representations import language_gammas
 from xllm_kedro.analysis.scaling import ScalingLaw
-from xllm_kedro.analysis.scaling_fits import fit_laws, law_summary, sweep_points
+from xllm_kedro.analysis.scaling_fits import fit_laws, law_comparison, law_summary, sweep_points
 from xllm_kedro.evaluation.sets import text_lines
 from xllm_kedro.pipelines._build import mlflow_metrics
 from xllm_kedro.training.tiny_model import load_model
@@ -17,13 +17,14 @@ from xllm_kedro.training.tiny_model import load_model
 
 def language_similarity_node(model_dir: Path, scaling: dict, trust_remote_code: bool, english: str, *flores: str,
                              languages: list[str]) -> dict[str, float]:
-    """gamma per language (``flores`` in the order of ``languages``); ``scaling.gamma`` overrides it."""
+    """gamma per language (``flores`` in the order of ``languages``), by ``scaling.gamma_method``;
+    ``scaling.gamma`` overrides it."""
     given = {lang: float(v) for lang, v in (scaling.get("gamma") or {}).items() if lang in languages}
     todo = {lang: text_lines(text) for lang, text in zip(languages, flores) if lang not in given}
     if todo:
         model, tokenizer = load_model(model_dir, trust_remote_code=trust_remote_code)
         given |= language_gammas(model, tokenizer, text_lines(english), todo, layer=scaling["similarity_layer"],
-                                 seed=scaling["seed"])
+                                 seed=scaling["seed"], method=scaling.get("gamma_method", "cosine"))
     return dict(sorted(given.items()))
 
 
@@ -33,10 +34,12 @@ def sweep_points_node(scaling: dict, *metrics: dict, runs: list[tuple[str, str, 
                         {run: m for (run, _, _), m in zip(runs, metrics)}, scaling["metric"])
 
 
-def fit_laws_node(points: pd.DataFrame, gammas: dict[str, float], scaling: dict) -> tuple[dict, dict]:
-    """Laws as JSON-ready dicts, and their parameters for MLflow."""
-    laws = fit_laws(points, gammas, scaling["fit"])
-    return {lang: law.to_dict() for lang, law in laws.items()}, mlflow_metrics(law_summary(laws))
+def fit_laws_node(points: pd.DataFrame, gammas: dict[str, float], scaling: dict) -> tuple[dict, pd.DataFrame, dict]:
+    """Laws (``scaling.law``: per_language or pooled) as JSON-ready dicts, both laws' errors side by side
+    (the pooled one's on each language left out), and the chosen laws' parameters for MLflow."""
+    laws = fit_laws(points, gammas, scaling["fit"], law=scaling.get("law", "per_language"))
+    return ({lang: law.to_dict() for lang, law in laws.items()}, law_comparison(points, gammas, scaling["fit"]),
+            mlflow_metrics(law_summary(laws)))
 
 
 def plot_laws_node(points: pd.DataFrame, laws: dict, scaling: dict):

@@ -30,7 +30,7 @@ def create_pipeline(study: Study | None = None, **kwargs) -> Pipeline:
                  "en.flores_raw", *(f"{lang}.flores_raw" for lang in languages)],
                 "language_similarity", "language_similarity_node"),
         ns_node(NS, fit_laws_node, [points, "language_similarity", "params:scaling"],
-                ["scaling_laws", "scaling_metrics"], "fit_laws_node"),
+                ["scaling_laws", "scaling_law_comparison", "scaling_metrics"], "fit_laws_node"),
         ns_node(NS, plot_laws_node, [points, "scaling_laws", "params:scaling"], "scaling_law_plot", "plot_laws_node"),
     ]
     return Pipeline(nodes, tags="scaling_analysis")
