@@ -66,8 +66,8 @@ def _bounds(laws: Mapping[str, ScalingLaw], budget: float, caps: Mapping[str, fl
         raise ValueError(f"budget must be a non-negative number, got {budget}")
     total = math.fsum(caps.values())
     if budget > total:
-        raise ValueError(f"budget {budget} exceeds the data available (sum of caps {total}: "
-                         + ", ".join(f"{k} {v:g}" for k, v in caps.items()) + ")")
+        raise ValueError(f"budget {budget} exceeds the data available (sum of caps {total}): "
+                         + ", ".join(f"{k} {v:g}" for k, v in caps.items()))
     least = math.fsum(lower.values())
     if budget < least:
         raise ValueError(f"budget {budget} is below the sum of the floors {least:g} ("

@@ -126,6 +126,9 @@ def _scaling(params: Mapping, experiments: list[Experiment]) -> ScalingSource | 
         languages = check_languages(list(scaling.get("languages") or []), where="parameters scaling.languages")
     else:
         raise ValueError(f"parameters scaling.points_source must be 'sweep' or 'user', got {source!r}")
+    for key, allowed in (("law", ("per_language", "pooled")), ("gamma_method", ("cosine", "retrieval"))):
+        if scaling.get(key, allowed[0]) not in allowed:
+            raise ValueError(f"parameters scaling.{key} must be one of {list(allowed)}, got {scaling[key]!r}")
     model = scaling.get("similarity_model", "base")
     if model != "base" and model not in known:
         raise ValueError(f"parameters scaling.similarity_model: {model!r} is neither 'base' nor an experiment "

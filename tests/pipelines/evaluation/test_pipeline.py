@@ -64,3 +64,13 @@ def test_every_declared_task_runs_on_the_tiny_model(use_parameters, tiny_model_d
     figure = catalog["translation_chart"].load()
     assert len(figure.axes) == 2 * 2  # (bleu, chrf) x (En->X, X->En)
     assert "x_zh.qa.zh.f1" in catalog["evaluation_metrics"].load()
+
+
+def test_models_with_a_declared_baseline_are_tested_against_it(use_parameters):
+    from ...conftest import parameters
+
+    use_parameters(parameters("base"))
+    [node] = create_pipeline().only_nodes("significance_node").nodes
+    assert node.inputs[:2] == ["params:significance", "params:tasks"]
+    assert set(node.inputs[2:]) == {f"{m}.predictions" for m in ("alpaca_en", "x_qaa", "x_qab", "x_qac", "m_all")}
+    assert node.outputs == ["significance_table", "significance_metrics"]

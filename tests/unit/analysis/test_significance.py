@@ -58,3 +58,33 @@ def test_marker_and_bad_input():
     with pytest.raises(ValueError, match="same items"):
         stats, score = item_statistics("f1", GOOD, REFS, "qaa")
         paired_bootstrap([Unit(stats, stats[:10], score)])
+
+
+def test_the_significance_table_tests_each_model_against_its_baseline_on_shared_units():
+    from xllm_kedro.analysis.significance import significance_table
+    from xllm_kedro.spec.tasks import load_tasks
+
+    from ...conftest import declared_tasks
+
+    tasks = load_tasks(declared_tasks())
+
+    def records(good_qa: bool, good_mt: bool):
+        qa = [{"task": "qa", "lang": "en", "id": f"q{i}", "prediction": "Paris" if good_qa else "Rome",
+               "references": ["Paris"]} for i in range(40)]
+        mt = [{"task": "translation", "lang": "en-qaa", "id": str(i), "prediction": GOOD[i] if good_mt else BAD[i],
+               "references": REFS[i]} for i in range(60)]
+        return qa + mt
+
+    predictions = {"x_qaa": records(True, True), "alpaca_en": records(True, False),
+                   "m_all": records(False, True)[:40]}  # m_all: English QA only
+    table = significance_table(predictions, [("x_qaa", "alpaca_en"), ("m_all", "alpaca_en")], tasks,
+                               level=0.1, n_resamples=300, seed=0)
+    rows = table.set_index(["model", "task", "language", "metric"])
+    assert set(rows.loc["x_qaa"].index) == {("qa", "en", m) for m in ("exact_match", "f1", "containment")} | {
+        ("translation", "en-qaa", m) for m in ("bleu", "chrf")}
+    # English retained (same answers): no gain, p 0.5; translation better on every sentence: marked
+    assert rows.loc[("x_qaa", "qa", "en", "exact_match"), "p_value"] == pytest.approx(0.5, abs=0.01)
+    assert rows.loc[("x_qaa", "translation", "en-qaa", "chrf"), "significant"] == "*"
+    # English lost: a gain of -100 exact match, p near 1
+    lost = rows.loc[("m_all", "qa", "en", "exact_match")]
+    assert lost["gain"] == -100.0 and lost["baseline_score"] == 100.0 and lost["p_value"] > 0.99
