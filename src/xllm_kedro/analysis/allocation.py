@@ -75,14 +75,12 @@ def _bounds(laws: Mapping[str, ScalingLaw], budget: float, caps: Mapping[str, fl
     return lower
 
 
-def _scores(law: ScalingLaw, sizes) -> np.ndarray:
-    with np.errstate(divide="ignore"):
-        return law.predict(sizes)
-
-
 def predicted_mean_score(laws: Mapping[str, ScalingLaw], sizes: Mapping[str, float]) -> float:
     """The objective: the mean of each law's score at its size (-inf for a language given nothing)."""
-    return float(np.mean([float(_scores(laws[k], v)) for k, v in sizes.items()]))
+    params = np.array([(laws[k].alpha, laws[k].beta, laws[k].gamma) for k in sizes], dtype=float)
+    x = np.array(list(sizes.values()), dtype=float)
+    with np.errstate(divide="ignore"):
+        return float(np.mean(100.0 - params[:, 0] * params[:, 2] ** params[:, 1] * np.power(x, params[:, 1])))
 
 
 def draw_scores(laws: Mapping[str, ScalingLaw], sizes: Mapping[str, float]) -> np.ndarray:
@@ -127,25 +125,39 @@ def _terms_score(coef: np.ndarray, power: np.ndarray, x: float) -> float:
 
 
 class _Problem:
-    """The program as arrays: per language, the terms of S'(X) = sum_d a_d X^(b_d - 1), and its bounds."""
+    """The program as arrays: per language, the terms of S(X) = 100 - sum_d coef_d X^power_d and of
+    S'(X) = sum_d a_d X^(power_d - 1), a_d = -coef_d power_d; and its bounds."""
 
     def __init__(self, laws: Mapping[str, ScalingLaw], caps: Mapping[str, float], floors: Mapping[str, float],
                  expected: bool):
         self.names = list(laws)
-        terms = [_law_terms(laws[n], expected) for n in self.names]
-        width = max(len(c) for c, _ in terms)
-        self.single = width == 1
-        # padding terms have a = 0 (log a = -inf) and contribute nothing
-        self.log_a = np.full((len(terms), width), -np.inf)
-        self.slope = np.full((len(terms), width), -1.5)  # b_d - 1
-        for i, (coef, power) in enumerate(terms):
-            self.log_a[i, :len(coef)] = np.log(-coef * power)
-            self.slope[i, :len(coef)] = power - 1.0
+        if expected:
+            terms = [_law_terms(laws[n], True) for n in self.names]
+            width = max(len(c) for c, _ in terms)
+            # padding terms have coef = 0 and contribute nothing
+            self.coef, self.power = np.zeros((len(terms), width)), np.full((len(terms), width), -0.5)
+            for i, (coef, power) in enumerate(terms):
+                self.coef[i, :len(coef)], self.power[i, :len(coef)] = coef, power
+        else:
+            params = np.array([(laws[n].alpha, laws[n].beta, laws[n].gamma) for n in self.names], dtype=float)
+            self.power = params[:, 1:2]
+            self.coef = params[:, 0:1] * params[:, 2:3] ** self.power
+        self.single = self.coef.shape[1] == 1
+        with np.errstate(divide="ignore"):
+            self.log_a = np.log(-self.coef * self.power)
+        self.slope = self.power - 1.0
         self.cap = np.array([float(caps[n]) for n in self.names])
         self.floor = np.array([float(floors[n]) for n in self.names])
         with np.errstate(divide="ignore"):
             self.log_cap, self.log_floor = np.log(self.cap), np.log(self.floor)
         self.t = np.zeros(len(self.names))  # warm start of the inner solve, log X
+
+    def objective(self, x: np.ndarray) -> float:
+        """The mean score at sizes ``x``: the same terms as predicted_mean_score / expected_mean_score."""
+        with np.errstate(divide="ignore"):
+            if self.single:
+                return float(np.mean(100.0 - self.coef[:, 0] * np.power(x, self.power[:, 0])))
+            return float(np.mean(100.0 - np.sum(self.coef * np.power(x[:, None], self.power), axis=1)))
 
     def unclipped(self, log_lam: float) -> tuple[np.ndarray, np.ndarray]:
         """log X where S'(X) = lambda for every language, and d log S'/d log X there."""
@@ -168,25 +180,32 @@ class _Problem:
         w = np.exp(e - e.max(axis=1)[:, None])
         return t, (w * self.slope).sum(axis=1) / w.sum(axis=1)
 
-    def sizes(self, log_lam: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """X_i(lambda), and which languages sit at their cap and at their floor."""
+    def log_gain(self, log_x: np.ndarray) -> np.ndarray:
+        """log S_i'(X_i) of every language at log sizes ``log_x``."""
+        e = self.log_a + self.slope * log_x[:, None]
+        top = e.max(axis=1)
+        return top + np.log(np.exp(e - top[:, None]).sum(axis=1))
+
+    def sizes(self, log_lam: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """X_i(lambda) as the search sees it (bounds through their logs), which languages are free, and
+        d log S'/d log X there; ``exact`` gives the bounds themselves."""
         t, d = self.unclipped(log_lam)
+        return np.exp(np.clip(t, self.log_floor, self.log_cap)), (t > self.log_floor) & (t < self.log_cap), d, t
+
+    def exact(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         capped, floored = t >= self.log_cap, t <= self.log_floor
-        x = np.where(capped, self.cap, np.where(floored, self.floor, np.exp(t)))
-        self.d = d
-        return x, capped, floored
+        return np.where(capped, self.cap, np.where(floored, self.floor, np.exp(t))), capped, floored
 
 
 def _solve(laws: Mapping[str, ScalingLaw], budget: float, caps: Mapping[str, float],
            floors: Mapping[str, float] | None, expected: bool) -> Allocation:
     lower = _bounds(laws, budget, caps, floors)
     problem = _Problem(laws, caps, lower, expected)
-    objective = expected_mean_score if expected else predicted_mean_score
 
     def done(x, lam, capped, floored) -> Allocation:
-        sizes = {n: float(v) for n, v in zip(problem.names, x)}
+        sizes = dict(zip(problem.names, x.tolist()))
         return Allocation(sizes, lam, sorted(n for n, c in zip(problem.names, capped) if c),
-                          sorted(n for n, f in zip(problem.names, floored) if f), objective(laws, sizes))
+                          sorted(n for n, f in zip(problem.names, floored) if f), problem.objective(x))
 
     everyone = np.ones(len(problem.names), dtype=bool)
     if budget >= math.fsum(problem.cap):
@@ -194,31 +213,30 @@ def _solve(laws: Mapping[str, ScalingLaw], budget: float, caps: Mapping[str, flo
     if budget <= math.fsum(problem.floor):
         return done(problem.floor, math.inf, problem.cap == problem.floor, everyone)
 
-    def total(t):
-        return math.fsum(problem.sizes(t)[0])
-
-    lo, hi = -1.0, 1.0
-    while total(lo) < budget:
-        lo *= 2.0
-    while total(hi) > budget:
-        hi *= 2.0
+    # The bracket: at lo every language's marginal gain at its cap is at least lambda (all capped, the sum
+    # of caps >= budget); at hi every language's gain at max(floor, spare / n) is at most lambda (the sum
+    # is at most budget).
+    with np.errstate(divide="ignore"):
+        lo = float(np.min(problem.log_gain(problem.log_cap)[problem.cap > 0]))
+        spare = (budget - math.fsum(problem.floor)) / len(problem.names)
+        hi = float(np.max(problem.log_gain(np.log(np.maximum(problem.floor, spare)))))
     # Safeguarded Newton on log(lambda): d X_i / d log(lambda) = X_i / (d log S_i' / d log X) between the
     # bounds. It falls back to bisection whenever a step leaves the bracket, and stops at float precision.
     t = 0.5 * (lo + hi)
+    tolerance = 4 * np.finfo(float).eps * budget
     for _ in range(2000):
-        x, capped, floored = problem.sizes(t)
-        excess = math.fsum(x) - budget
+        x, free, d, _ = problem.sizes(t)
+        excess = float(x.sum()) - budget
         if excess > 0:
             lo = t
         else:
             hi = t
-        if abs(excess) <= 4 * np.finfo(float).eps * budget or np.nextafter(lo, hi) >= hi:
+        if abs(excess) <= tolerance or np.nextafter(lo, hi) >= hi:
             break
-        free = ~(capped | floored)
-        slope = float(np.sum(x[free] / problem.d[free]))
+        slope = float(np.sum(x[free] / d[free]))
         step = t - excess / slope if slope < 0 else 0.5 * (lo + hi)
         t = step if lo < step < hi else 0.5 * (lo + hi)
-    x, capped, floored = problem.sizes(t)
+    x, capped, floored = problem.exact(problem.sizes(t)[3])
     free = ~(capped | floored)
     if free.any():  # the last ulp of lambda leaves a rounding residue: give it to the free languages
         x[free] += (budget - math.fsum(x)) / free.sum()
