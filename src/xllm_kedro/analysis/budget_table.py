@@ -12,18 +12,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from xllm_kedro.analysis.allocation import (Allocation, beats_probability, default_floors, expected_mean_score, integer_allocation,
-                                            predicted_mean_score, round_to_budget, slsqp_allocation,
-                                            solve_allocation, solve_expected_allocation, temperature_allocation,
-                                            uniform_allocation, unimax_allocation)
+from xllm_kedro.analysis.allocation import (Allocation, beats_probability, default_floors, expected_mean_score,
+                                            integer_allocation, predicted_mean_score, round_to_budget,
+                                            slsqp_allocation, solve_allocation, solve_expected_allocation,
+                                            temperature_allocation, uniform_allocation, unimax_allocation)
 from xllm_kedro.analysis.scaling import ScalingLaw
 from xllm_kedro.analysis.scaling_fits import metric_in_use
 from xllm_kedro.analysis.significance import Unit, item_statistics, marker, paired_bootstrap
 
 SIZE_PREFIX = "X_"
-# optimised: the point-estimate optimum; expected: the optimum of the expected score over the laws'
-# bootstrap draws; uniform, temperature (mT5 / XLM-R sampling) and unimax (Chung et al., 2023): baselines
-STRATEGIES = ("uniform", "temperature", "unimax", "optimised", "expected")
 
 
 def laws_from_dicts(laws: Mapping[str, Mapping]) -> dict[str, ScalingLaw]:
@@ -59,7 +56,9 @@ class Baselines:
 def _splits(laws: Mapping[str, ScalingLaw], caps: Mapping[str, float], budget: float,
             floors: Mapping[str, float] | None, baselines: Baselines,
             solutions: dict[str, Allocation]) -> dict[str, dict[str, float]]:
-    """Every strategy's real and integer split of ``budget`` (and SLSQP's, as a cross-check)."""
+    """Every strategy's real and integer split of ``budget`` (and SLSQP's, as a cross-check): the
+    baselines uniform, temperature (mT5 / XLM-R sampling) and unimax (Chung et al., 2023); optimised, the
+    law-optimal split; expected, the optimum of the expected score over the laws' bootstrap draws."""
     whole = int(budget)
     split = {"uniform": uniform_allocation(budget, caps),
              "temperature": temperature_allocation(budget, caps, baselines.temperature),

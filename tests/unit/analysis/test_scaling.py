@@ -51,3 +51,19 @@ def test_law_built_directly_predicts_the_formula():
     # 100 - 40 * (0.25 * 400) ** -0.5 = 100 - 40 / 10
     assert law.predict(400) == pytest.approx(96.0)
     assert ScalingLaw.from_dict(law.to_dict()).predict(400) == pytest.approx(96.0)
+
+
+def test_the_law_falls_back_from_comet_to_chrf_for_every_point_with_a_log_line(caplog):
+    import logging
+
+    from xllm_kedro.analysis.scaling_fits import sweep_points
+
+    runs = {f"sweep_zh_{n}": ("zh", n) for n in (10, 20, 40)}
+    metrics = {run: {"translation.en-zh.chrf": 10.0 + size, "translation.en-zh.comet": 50.0 + size}
+               for run, (_, size) in runs.items()}
+    assert sweep_points(runs, metrics, "comet")["score"].tolist() == [60.0, 70.0, 90.0]
+    del metrics["sweep_zh_20"]["translation.en-zh.comet"]  # one run without COMET: no mixing of metrics
+    with caplog.at_level(logging.WARNING):
+        points = sweep_points(runs, metrics, "comet")
+    assert points["score"].tolist() == [20.0, 30.0, 50.0]
+    assert "scaling.metric 'comet' is missing from 1 run(s) (sweep_zh_20): the law uses chrf" in caplog.text
