@@ -133,7 +133,7 @@ def mlflow_store(tmp_path):
 @pytest.fixture
 def chat_server():
     """An OpenAI-style /chat/completions server on 127.0.0.1 that answers with the next scripted reply."""
-    from xllm_kedro.evaluation.scorers.judge import ChatEndpoint
+    from xllm_kedro.evaluation.scorers.chat import ChatEndpoint
 
     seen, replies = [], []
 

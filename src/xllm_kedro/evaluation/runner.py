@@ -10,7 +10,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 from xllm_kedro.evaluation.sets import QAExample, qa_set, sentences
 from xllm_kedro.evaluation.generation import generate
-from xllm_kedro.evaluation.scorers.judge import ChatEndpoint, judge_qa
+from xllm_kedro.evaluation.scorers.chat import ChatEndpoint
+from xllm_kedro.evaluation.scorers.judge import judge_qa
 from xllm_kedro.evaluation.metrics import qa_scores, translation_scores
 from xllm_kedro.spec.tasks import Task
 

@@ -7,13 +7,8 @@ import logging
 import pytest
 
 from xllm_kedro.evaluation.scorers.comet import WORKER, comet_command, comet_settings
-from xllm_kedro.evaluation.scorers.judge import (
-    compare_pairwise,
-    endpoint_from_credentials,
-    judge_qa,
-    scores,
-    verdict,
-)
+from xllm_kedro.evaluation.scorers.chat import endpoint_from_credentials
+from xllm_kedro.evaluation.scorers.judge import compare_pairwise, judge_qa, scores, verdict
 
 
 def test_qa_judge_counts_yes_answers_and_sends_the_key_as_bearer(chat_server):
@@ -53,7 +48,7 @@ def test_reply_parsers():
 
 def test_missing_credentials_or_switch_skip_the_judge_with_a_log_line(caplog):
     settings = {"enabled": True, "model": "m"}
-    with caplog.at_level(logging.INFO, logger="xllm_kedro.evaluation.scorers.judge"):
+    with caplog.at_level(logging.INFO, logger="xllm_kedro.evaluation.scorers.chat"):
         assert endpoint_from_credentials({}, settings) is None
         assert endpoint_from_credentials({"api_key": "k", "base_url": "u"}, {"enabled": False}) is None
     assert "llm_judge.api_key / llm_judge.base_url" in caplog.text and "conf/local/credentials.yml" in caplog.text

@@ -1,21 +1,20 @@
-"""An LLM judge over an OpenAI-compatible chat endpoint (standard library HTTP, no client package).
+"""An LLM judge over an OpenAI-compatible chat endpoint (``chat.py``, the ``openai`` client).
 
 Two uses from the paper (Appendix D): QA correctness, a YES/NO verdict per answer, and MI-Eval
 pairwise comparison, 1-10 per assistant, asked in both orders and averaged to cancel position bias.
 The endpoint and key come from the caller (the Kedro layer reads them from conf/local/credentials.yml).
+A QA judge that cannot be reached is skipped with a log line (no score rather than a partial one);
+the pairwise comparison lets ``EndpointUnavailable`` through, so its caller writes no partial table.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from statistics import mean
+
+from xllm_kedro.evaluation.scorers.chat import ChatEndpoint, EndpointUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -45,46 +44,6 @@ _ECHO = re.compile(r"\bYES\s+or\s+NO\b", re.IGNORECASE)
 _SCORE = re.compile(r"Score of the Assistant ([12])\s*:\s*(\d+(?:\.\d+)?)", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class ChatEndpoint:
-    base_url: str  # e.g. https://api.openai.com/v1
-    api_key: str
-    model: str
-    timeout_s: float = 60.0
-    retries: int = 2
-
-    def ask(self, prompt: str) -> str:
-        """One user message, temperature 0; the reply's text. Retries on 429 and 5xx, then raises."""
-        body = json.dumps({"model": self.model, "temperature": 0,
-                           "messages": [{"role": "user", "content": prompt}]}).encode()
-        url = self.base_url.rstrip("/") + "/chat/completions"
-        request = urllib.request.Request(url, data=body, method="POST", headers={
-            "Content-Type": "application/json", "Authorization": f"Bearer {self.api_key}"})
-        for attempt in range(self.retries + 1):
-            try:
-                with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
-                    return json.loads(response.read())["choices"][0]["message"]["content"]
-            except urllib.error.HTTPError as err:
-                if err.code not in (429, 500, 502, 503, 504) or attempt == self.retries:
-                    raise RuntimeError(f"LLM judge at {url} answered HTTP {err.code}") from None
-                time.sleep(2**attempt)
-        raise AssertionError("unreachable")
-
-
-def endpoint_from_credentials(credentials: Mapping | None, settings: Mapping) -> ChatEndpoint | None:
-    """The judge's endpoint, or None (logged) when it is off or conf/local/credentials.yml lacks ``llm_judge``."""
-    if not settings.get("enabled"):
-        log.info("llm_judge skipped: parameters evaluation.scorers.llm_judge.enabled is false")
-        return None
-    credentials = credentials or {}
-    missing = [k for k in ("api_key", "base_url") if not credentials.get(k)]
-    if missing:
-        log.warning("llm_judge skipped: conf/local/credentials.yml has no llm_judge.%s", " / llm_judge.".join(missing))
-        return None
-    return ChatEndpoint(credentials["base_url"], credentials["api_key"], settings["model"],
-                        float(settings.get("timeout_s", 60)))
-
-
 def verdict(reply: str) -> bool | None:
     """The first YES or NO of a reply (an echoed "YES or NO" aside); None when it has neither."""
     match = _VERDICT.search(_ECHO.sub(" ", reply))
@@ -92,8 +51,13 @@ def verdict(reply: str) -> bool | None:
 
 
 def judge_qa(endpoint: ChatEndpoint, contexts: Sequence[str], answers: Sequence[str]) -> dict:
-    """Share of answers judged correct (0-100) over the parsed verdicts, with counts."""
-    verdicts = [verdict(endpoint.ask(QA_PROMPT.format(context=c, answer=a))) for c, a in zip(contexts, answers)]
+    """Share of answers judged correct (0-100) over the parsed verdicts, with counts; ``{}`` (logged)
+    when the endpoint stops answering."""
+    try:
+        verdicts = [verdict(endpoint.ask(QA_PROMPT.format(context=c, answer=a))) for c, a in zip(contexts, answers)]
+    except EndpointUnavailable as err:
+        log.warning("llm_judge skipped, no QA judge score is written: %s", err)
+        return {}
     parsed = [v for v in verdicts if v is not None]
     return {"llm_judge": 100 * sum(parsed) / len(parsed) if parsed else float("nan"),
             "llm_judge_n": len(parsed), "llm_judge_unparsed": len(verdicts) - len(parsed)}
@@ -107,22 +71,34 @@ def scores(reply: str) -> tuple[float, float] | None:
     return found[1], found[2]
 
 
+def pairwise_verdicts(endpoint: ChatEndpoint, questions: Sequence[str], answers_a: Sequence[str],
+                      answers_b: Sequence[str]) -> list[dict]:
+    """MI-Eval, per question: asked with A first and with B first; each system's score is the mean of
+    its two (None when a reply has no parsable scores). The raw replies are kept for the record."""
+    out = []
+    for q, a, b in zip(questions, answers_a, answers_b, strict=True):
+        forward = endpoint.ask(PAIRWISE_PROMPT.format(question=q, first=a, second=b))
+        backward = endpoint.ask(PAIRWISE_PROMPT.format(question=q, first=b, second=a))
+        f, r = scores(forward), scores(backward)
+        both = f is not None and r is not None
+        out.append({"reply_a_first": forward, "reply_b_first": backward,
+                    "score_a": (f[0] + r[1]) / 2 if both else None, "score_b": (f[1] + r[0]) / 2 if both else None})
+    return out
+
+
+def tally(verdicts: Sequence[dict]) -> dict:
+    """Mean scores of A and B, A's wins, ties and losses, and how many questions had an unparsable reply
+    (left out)."""
+    parsed = [(v["score_a"], v["score_b"]) for v in verdicts if v["score_a"] is not None]
+    return {
+        "score_a": mean(a for a, _ in parsed) if parsed else float("nan"),
+        "score_b": mean(b for _, b in parsed) if parsed else float("nan"),
+        "wins_a": sum(a > b for a, b in parsed), "ties": sum(a == b for a, b in parsed),
+        "wins_b": sum(a < b for a, b in parsed), "unparsed": len(verdicts) - len(parsed),
+    }
+
+
 def compare_pairwise(endpoint: ChatEndpoint, questions: Sequence[str], answers_a: Sequence[str],
                      answers_b: Sequence[str]) -> dict:
-    """MI-Eval: each question asked with A first and with B first; a system's score is the mean of its two.
-
-    Returns the mean scores of A and B, A's wins, ties and losses, and how many questions had an
-    unparsable reply (left out).
-    """
-    per_question = []
-    for q, a, b in zip(questions, answers_a, answers_b):
-        forward = scores(endpoint.ask(PAIRWISE_PROMPT.format(question=q, first=a, second=b)))
-        backward = scores(endpoint.ask(PAIRWISE_PROMPT.format(question=q, first=b, second=a)))
-        if forward and backward:
-            per_question.append(((forward[0] + backward[1]) / 2, (forward[1] + backward[0]) / 2))
-    return {
-        "score_a": mean(a for a, _ in per_question) if per_question else float("nan"),
-        "score_b": mean(b for _, b in per_question) if per_question else float("nan"),
-        "wins_a": sum(a > b for a, b in per_question), "ties": sum(a == b for a, b in per_question),
-        "wins_b": sum(a < b for a, b in per_question), "unparsed": len(questions) - len(per_question),
-    }
+    """``tally`` of ``pairwise_verdicts``."""
+    return tally(pairwise_verdicts(endpoint, questions, answers_a, answers_b))

@@ -13,7 +13,7 @@ from xllm_kedro.evaluation.scorers.comet import comet_scores, comet_settings
 from xllm_kedro.evaluation.comparison import comparison_figure, language_comparison
 from xllm_kedro.evaluation.report import long_results, markdown, translation_figure, wide_results
 from xllm_kedro.evaluation.runner import evaluate_model, llm_qa_judge
-from xllm_kedro.evaluation.scorers.judge import endpoint_from_credentials
+from xllm_kedro.evaluation.scorers.chat import endpoint_from_credentials
 from xllm_kedro.training.tiny_model import load_model
 from xllm_kedro.spec.tasks import load_tasks
 from xllm_kedro.pipelines._build import mlflow_metrics
