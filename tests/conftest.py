@@ -160,6 +160,122 @@ def chat_server():
     server.server_close()
 
 
+# --- a real OpenAI-compatible server: `transformers serve` with tiny models -------------------------------
+
+# One fixed reply serves both roles: its numbered lines are self-instruct proposals (one for each of
+# Wang et al.'s rules, then keepers), its last two lines a pairwise verdict. Assistant 1 always gets 8 and
+# Assistant 2 always 6: a judge biased to the first position, which asking in both orders turns into ties.
+FIXED_REPLY = """Describe the life cycle of a butterfly in simple terms.
+5. Draw a map of your neighbourhood with the main streets.
+6. Summarise.
+7. ? What is the tallest mountain in Africa
+8. Write a program that sorts a list of numbers.
+9. Écrivez un poème sur la mer.
+10. Describe the life cycle of a butterfly in simple words.
+11. Suggest three names for a friendly robot in a story.
+12. Explain why the sky looks blue during the day.
+Score of the Assistant 1: 8
+Score of the Assistant 2: 6"""
+SEED_INSTRUCTIONS = ["Give three tips for staying healthy.", "What are the three primary colors?",
+                     "Describe the structure of an atom.", "How can we reduce air pollution?",
+                     "Pretend you are a project manager and describe a tough decision.",
+                     "Explain why the moon has phases.", "Name five animals that live in the desert.",
+                     "Rewrite the sentence in the passive voice."]
+CHAT_TEMPLATE = "{% for m in messages %}{{ m['content'] }}{% endfor %}\n### Response:\n"
+
+
+def _served_prompts(n: int) -> list[str]:
+    """Prompts like those the tests send: self-instruct requests and pairwise judge questions."""
+    import random
+
+    from xllm_kedro.evaluation.scorers.judge import PAIRWISE_PROMPT
+    from xllm_kedro.mi_eval.self_instruct import prompt
+
+    rng = random.Random(0)
+    words = " ".join(SEED_INSTRUCTIONS).split()
+    phrase = lambda: " ".join(rng.choices(words, k=rng.randint(3, 12)))  # noqa: E731
+    return [prompt(rng.sample(SEED_INSTRUCTIONS, 3), 8) if i % 2 else
+            PAIRWISE_PROMPT.format(question=phrase(), first=phrase(), second=phrase()) for i in range(n)]
+
+
+def train_fixed_reply_model(out: Path, reply: str, *, steps: int = 90, trained: bool = True) -> Path:
+    """A tiny LLaMA with a chat template that answers ``reply`` to any prompt of the served kind (trained
+    for ``steps`` with the loss on the reply), or, untrained, answers noise."""
+    import torch
+
+    from xllm_kedro.training.tiny_model import build_tiny_llama, save_model, train_tokenizer
+
+    prompts = _served_prompts(64)
+    tokenizer = train_tokenizer(prompts + [reply] * 20, vocab_size=600)
+    tokenizer.chat_template = CHAT_TEMPLATE
+    model = build_tiny_llama(tokenizer, seed=0, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                             num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=1024)
+    target = tokenizer(reply, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+    encoded = []
+    for p in prompts:
+        ids = tokenizer.apply_chat_template([{"role": "user", "content": p}], tokenize=True, add_generation_prompt=True)
+        encoded.append(list(ids if isinstance(ids, list) else ids["input_ids"]))
+    optimiser = torch.optim.AdamW(model.parameters(), lr=5e-3)
+    torch.manual_seed(0)
+    for step in range(steps if trained else 0):
+        batch = [encoded[(step * 4 + k) % len(encoded)] for k in range(4)]
+        width = max(len(b) for b in batch) + len(target)
+        ids = torch.full((4, width), tokenizer.pad_token_id)
+        labels = torch.full((4, width), -100)
+        for row, b in enumerate(batch):
+            ids[row, :len(b) + len(target)] = torch.tensor(b + target)
+            labels[row, len(b):len(b) + len(target)] = torch.tensor(target)
+        loss = model(input_ids=ids, attention_mask=(ids != tokenizer.pad_token_id).long(), labels=labels).loss
+        loss.backward()
+        optimiser.step()
+        optimiser.zero_grad()
+    save_model(model.eval(), tokenizer, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def local_openai_server(tmp_path_factory):
+    """``transformers serve`` on 127.0.0.1, in a process group of its own (stopped as a group afterwards),
+    serving two tiny models by path: ``fixed`` (answers FIXED_REPLY) and ``untrained`` (answers noise)."""
+    import signal
+    import socket
+    import time
+    import urllib.request
+    from types import SimpleNamespace
+
+    root = tmp_path_factory.mktemp("served")
+    fixed = train_fixed_reply_model(root / "fixed", FIXED_REPLY)
+    untrained = train_fixed_reply_model(root / "untrained", FIXED_REPLY, trained=False)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = open(root / "serve.log", "w")  # noqa: SIM115 - closed below, after the server
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("transformers")), "serve", "--host", "127.0.0.1",
+                             "--port", str(port), "--device", "cpu"], stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True, env={**os.environ, "TQDM_DISABLE": "1"})
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"transformers serve exited ({proc.returncode}): {(root / 'serve.log').read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("transformers serve did not come up in 180 s") from None
+                time.sleep(1)
+        yield SimpleNamespace(base_url=f"http://127.0.0.1:{port}/v1", fixed=str(fixed), untrained=str(untrained))
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+
+
 # --- the project as a user runs it ----------------------------------------------------------------------
 
 def scratch_project(parent: Path) -> Path:

@@ -43,12 +43,14 @@ class InputsExistHook:
 
 
 class JudgeCredentialsHook:
-    """Puts ``llm_judge`` of conf/local/credentials.yml (or ``{}``) in the catalog as
-    ``llm_judge_credentials``: a catalog entry naming credentials fails every run when they are absent,
-    while the LLM judge is optional and skips itself, with a log line, without them."""
+    """Puts ``llm_judge`` and ``llm_generator`` (MI-Eval's self-instruct endpoint) of
+    conf/local/credentials.yml (or ``{}``) in the catalog as ``<key>_credentials``: a catalog entry naming
+    credentials fails every run when they are absent, while these endpoints are optional and their users
+    skip themselves, with a log line, without them."""
 
     @hook_impl
     def after_catalog_created(self, catalog, conf_creds) -> None:
         from kedro.io import MemoryDataset
 
-        catalog["llm_judge_credentials"] = MemoryDataset(dict((conf_creds or {}).get("llm_judge") or {}))
+        for key in ("llm_judge", "llm_generator"):
+            catalog[f"{key}_credentials"] = MemoryDataset(dict((conf_creds or {}).get(key) or {}))

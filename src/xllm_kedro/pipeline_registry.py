@@ -13,7 +13,7 @@ from kedro.pipeline import Pipeline
 
 from xllm_kedro.pipelines._build import current_study
 
-STAGES = ("data_preparation", "instruction_tuning", "evaluation", "scaling_analysis", "allocation",
+STAGES = ("data_preparation", "instruction_tuning", "evaluation", "mi_eval", "scaling_analysis", "allocation",
           "representation_analysis", "budgeted")
 
 

@@ -48,7 +48,11 @@ class AlpacaTranslation:
         return self.enabled and lang in self.languages
 
 
-def _translator(model_dir: Path, target_lang: str, batch_size: int, max_new_tokens: int) -> Callable[[list[str]], list[str]]:
+def translator(model_dir: Path, target_lang: str, batch_size: int, max_new_tokens: int,
+               forced_token: str | None = None) -> Callable[[list[str]], list[str]]:
+    """English texts -> ``target_lang`` with a local model: a causal model is prompted with the translation
+    instruction naming the language; a seq2seq model (NLLB, M2M) starts its output with ``forced_token``,
+    the token of the target language, when given."""
     import torch
     from transformers import AutoConfig, AutoModelForSeq2SeqLM, AutoTokenizer
 
@@ -64,13 +68,19 @@ def _translator(model_dir: Path, target_lang: str, batch_size: int, max_new_toke
                                       stop=("\n\n###", "### Instruction"), desc=f"translate alpaca to {target_lang}")
     tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
     model = AutoModelForSeq2SeqLM.from_pretrained(model_dir, local_files_only=True).eval()
+    forced = {}
+    if forced_token:
+        token_id = tokenizer.convert_tokens_to_ids(forced_token)
+        if token_id is None or token_id == tokenizer.unk_token_id:
+            raise ValueError(f"{model_dir}: the tokenizer has no token {forced_token!r} to force {target_lang!r}")
+        forced = {"forced_bos_token_id": token_id}
 
     @torch.inference_mode()
     def seq2seq(texts: list[str]) -> list[str]:
         out = []
         for i in range(0, len(texts), batch_size):
             enc = tokenizer(texts[i:i + batch_size], return_tensors="pt", padding=True, truncation=True)
-            ids = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False)
+            ids = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False, **forced)
             out += [t.strip() for t in tokenizer.batch_decode(ids, skip_special_tokens=True)]
         return out
 
@@ -81,7 +91,7 @@ def translate_instructions(records: Iterable[dict], spec: AlpacaTranslation, tar
     """Each record with its non-empty fields translated (empty fields stay empty), in order; one
     record out for each record in (the first ``max_records``)."""
     get_language(target_lang, where="alpaca translation target")
-    translate = _translator(Path(spec.model_dir), target_lang, spec.batch_size, spec.max_new_tokens)
+    translate = translator(Path(spec.model_dir), target_lang, spec.batch_size, spec.max_new_tokens)
     records = islice(records, spec.max_records or None)
     while chunk := list(islice(records, CHUNK)):
         translated = iter(translate([r[k] for r in chunk for k in INSTRUCTION_KEYS if r[k]]))

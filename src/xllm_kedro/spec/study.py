@@ -13,6 +13,7 @@ from xllm_kedro.corpora.machine_translation import AlpacaTranslation
 from xllm_kedro.corpora.mixes import parse_source
 from xllm_kedro.spec.experiments import Experiment, load_experiments, source_dataset
 from xllm_kedro.spec.languages import check_languages, get_language
+from xllm_kedro.spec.mi_eval import MIEvalSpec, load_mi_eval
 from xllm_kedro.spec.tasks import Task, load_tasks, task_units
 
 _RESERVED_CORPUS_NAMES = {"cleaning", "reading", "lang"}
@@ -67,6 +68,7 @@ class Study:
     needed_sources: frozenset[str] = field(default_factory=frozenset)  # catalog datasets some mix reads
     base_pretraining: tuple[PretrainingStage, ...] = ()  # the English base's curriculum, in order
     baselines: tuple[tuple[str, str], ...] = ()  # (model, its baseline) pairs tested for significance
+    mi_eval: MIEvalSpec | None = None  # MI-Eval and the instruction task (parameters mi_eval)
 
     @property
     def pretrain_base(self) -> bool:
@@ -263,6 +265,8 @@ def load_study(params: Mapping) -> Study:
     if layers is not None and any(not -(layers + 1) <= int(i) <= layers for i in pca):
         problems.append(f"parameters representation_analysis.pca_layers: {list(pca)} reach past the tiny base's "
                         f"{layers + 1} hidden-state layers (0 is the embeddings; base_model.config.num_hidden_layers)")
+    mi_eval = check(load_mi_eval, params.get("mi_eval"), languages,
+                    {e.name: e.eval_languages for e in experiments})
     stages = check(_base_pretraining, params.get("pretraining") or {}, bool(base.get("build_tiny", False)),
                    default=())
     if problems:
@@ -276,4 +280,4 @@ def load_study(params: Mapping) -> Study:
                  tiny_base=bool(base.get("build_tiny", False)), judge_enabled=bool(judge),
                  scaling=scaling, base_pretraining=stages,
                  representation=representation, needed_sources=needed, continued_pretraining=comparison,
-                 baselines=baselines)
+                 baselines=baselines, mi_eval=mi_eval)

@@ -27,6 +27,7 @@ class ChatEndpoint:
     model: str
     timeout_s: float = 60.0
     retries: int = 2
+    max_tokens: int | None = None  # per reply, unless a call says otherwise (None: the server's default)
 
     @cached_property
     def _client(self):
@@ -38,6 +39,7 @@ class ChatEndpoint:
         """One user message; the reply's text. Raises EndpointUnavailable once the client's retries are spent."""
         import openai
 
+        max_tokens = max_tokens or self.max_tokens
         extra = {} if max_tokens is None else {"max_tokens": max_tokens}
         where = f"chat endpoint {self.base_url} (model {self.model})"
         try:
@@ -80,4 +82,4 @@ def endpoint_from_credentials(credentials: Mapping | None, settings: Mapping, *,
     if not model:
         raise ValueError(f"{where}.model (or {role}.model in conf/local/credentials.yml) names no model")
     return ChatEndpoint(str(credentials["base_url"]), str(credentials["api_key"]), str(model),
-                        float(settings.get("timeout_s", 60)), int(settings.get("retries", 2)))
+                        float(settings.get("timeout_s", 60)), int(settings.get("retries", 2)), settings.get("max_tokens"))
