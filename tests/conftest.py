@@ -198,7 +198,7 @@ def _served_prompts(n: int) -> list[str]:
             PAIRWISE_PROMPT.format(question=phrase(), first=phrase(), second=phrase()) for i in range(n)]
 
 
-def train_fixed_reply_model(out: Path, reply: str, *, steps: int = 90, trained: bool = True) -> Path:
+def train_fixed_reply_model(out: Path, reply: str, *, steps: int = 70, trained: bool = True) -> Path:
     """A tiny LLaMA with a chat template that answers ``reply`` to any prompt of the served kind (trained
     for ``steps`` with the loss on the reply), or, untrained, answers noise."""
     import torch
@@ -211,10 +211,12 @@ def train_fixed_reply_model(out: Path, reply: str, *, steps: int = 90, trained: 
     model = build_tiny_llama(tokenizer, seed=0, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
                              num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=1024)
     target = tokenizer(reply, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
-    encoded = []
-    for p in prompts:
-        ids = tokenizer.apply_chat_template([{"role": "user", "content": p}], tokenize=True, add_generation_prompt=True)
-        encoded.append(list(ids if isinstance(ids, list) else ids["input_ids"]))
+
+    def chat_ids(text: str) -> list[int]:
+        ids = tokenizer.apply_chat_template([{"role": "user", "content": text}], tokenize=True, add_generation_prompt=True)
+        return list(ids if isinstance(ids, list) else ids["input_ids"])
+
+    encoded = [chat_ids(p) for p in prompts]
     optimiser = torch.optim.AdamW(model.parameters(), lr=5e-3)
     torch.manual_seed(0)
     for step in range(steps if trained else 0):
@@ -229,7 +231,18 @@ def train_fixed_reply_model(out: Path, reply: str, *, steps: int = 90, trained: 
         loss.backward()
         optimiser.step()
         optimiser.zero_grad()
-    save_model(model.eval(), tokenizer, out)
+    model.eval()
+    if trained:  # the tests' counts rest on the exact reply: check it on a prompt not trained on
+        from xllm_kedro.evaluation.scorers.judge import PAIRWISE_PROMPT
+
+        ids = torch.tensor([chat_ids(PAIRWISE_PROMPT.format(question="Which is larger, a cat or a whale?",
+                                                            first="A whale.", second="A cat."))])
+        with torch.no_grad():
+            out_ids = model.generate(input_ids=ids, max_new_tokens=len(target) + 4, do_sample=False)
+        got = tokenizer.decode(out_ids[0, ids.shape[1]:], skip_special_tokens=True)
+        if got != reply:
+            raise RuntimeError(f"the fixed-reply model did not learn its reply in {steps} steps: {got!r}")
+    save_model(model, tokenizer, out)
     return out
 
 

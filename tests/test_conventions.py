@@ -39,11 +39,11 @@ def declared(name: str) -> bool:
     return False
 
 
-PIPELINES = ["data_preparation", "instruction_tuning", "evaluation", "scaling_analysis", "allocation",
+PIPELINES = ["data_preparation", "instruction_tuning", "evaluation", "mi_eval", "scaling_analysis", "allocation",
              "representation_analysis", "budgeted"]
 
 
-def test_the_seven_pipelines_and_the_default_are_registered(registry):
+def test_the_eight_pipelines_and_the_default_are_registered(registry):
     assert set(registry) == {*PIPELINES, "__default__"}
     assert all(registry[name].nodes for name in PIPELINES)  # conf/base gives every pipeline something to do
     assert set(registry["__default__"].nodes) == {n for name in PIPELINES for n in registry[name].nodes}

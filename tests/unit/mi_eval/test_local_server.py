@@ -19,7 +19,7 @@ def _spec(tiny_model_dir, size: int, max_requests: int):
     return load_mi_eval({
         "size": size, "languages": ["zh"], "seeds": {"dataset": "en.alpaca_raw", "offset": 0},
         "self_instruct": {"enabled": True, "shown": 3, "per_request": 8, "max_requests": max_requests,
-                          "max_tokens": 200, "temperature": 0.0, "timeout_s": 120, "retries": 0},
+                          "max_tokens": 300, "temperature": 0.0, "timeout_s": 120, "retries": 0},
         "translation": {"method": "model", "model_dir": str(tiny_model_dir), "max_new_tokens": 8},
         "task": {"models": ["m_all"]},
     }, ["zh"], {"m_all": ("zh",)})
@@ -59,7 +59,7 @@ def _answers(model: str, n: int) -> list[dict]:
 
 def test_the_judge_asks_both_orders_so_a_first_position_bias_ends_in_ties(local_openai_server):
     endpoint = ChatEndpoint(local_openai_server.base_url, "sk-local", local_openai_server.fixed, timeout_s=120,
-                            retries=0, max_tokens=200)
+                            retries=0, max_tokens=300)
     table, judgements = judge_pairs(endpoint, [JudgePair("m", "x", "en")],
                                     {"m": _answers("m", 3), "x": _answers("x", 3)})
     # the served judge gives the first assistant 8 and the second 6, whoever they are
