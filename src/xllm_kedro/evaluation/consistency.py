@@ -12,7 +12,7 @@ Identical responses score the maximum on both (1 and 100).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import torch
 from sacrebleu.metrics import CHRF
@@ -42,3 +42,21 @@ def response_consistency(model, tokenizer, en_text: Sequence[str], x_text: Seque
     """``consistency_scores`` with the states of ``layer`` of ``model`` itself."""
     states = pooled_hidden_states(model, tokenizer, [*en_text, *x_text], batch_size=batch_size, desc="consistency")[layer]
     return consistency_scores(states[:len(en_text)], states[len(en_text):], en_text, x_text, seed=seed)
+
+
+def model_consistency(model, tokenizer, answers: Mapping[str, Sequence[Mapping]], name: str, *, layer: int = -1,
+                      seed: int = 0, examples: int = 3) -> tuple[list[dict], dict[str, list[dict]]]:
+    """Every non-English language of ``answers`` (language -> answer rows in the set's id order) against
+    English: one score row per language, and the first ``examples`` pairs side by side per language."""
+    rows, shown = [], {}
+    en = answers["en"]
+    for lang, x in answers.items():
+        if lang == "en":
+            continue
+        scores = response_consistency(model, tokenizer, [r["response"] for r in en], [r["response"] for r in x],
+                                      layer=layer, seed=seed)
+        rows.append({"model": name, "language": lang, **scores})
+        shown[f"{name}/{lang}"] = [{"en_instruction": e["instruction"], "en_response": e["response"],
+                                    "x_instruction": o["instruction"], "x_response": o["response"]}
+                                   for e, o in zip(en[:examples], x[:examples])]
+    return rows, shown

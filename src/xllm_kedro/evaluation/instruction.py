@@ -3,14 +3,17 @@ greedy), and declared pairs of systems are compared by an LLM judge in both orde
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 
 from xllm_kedro.evaluation.generation import generate
-from xllm_kedro.evaluation.scorers.chat import ChatEndpoint
-from xllm_kedro.evaluation.scorers.judge import pairwise_verdicts, tally
+from xllm_kedro.evaluation.scorers.chat import ChatEndpoint, EndpointUnavailable
+from xllm_kedro.evaluation.scorers.judge import PAIRWISE_PROMPT, pairwise_verdicts, tally
 from xllm_kedro.prompts import alpaca_prompt
 from xllm_kedro.spec.mi_eval import JudgePair
 from xllm_kedro.spec.tasks import Generation
+
+log = logging.getLogger(__name__)
 
 
 def answer(model, tokenizer, items: Mapping[str, Sequence[Mapping]], languages: Sequence[str],
@@ -50,3 +53,19 @@ def judge_pairs(endpoint: ChatEndpoint, pairs: Sequence[JudgePair], answers: Map
         judgements += [{"a": pair.a, "b": pair.b, "language": pair.language, "id": r["id"], **v}
                        for r, v in zip(a, verdicts)]
     return table, judgements
+
+
+def judge_or_skip(endpoint: ChatEndpoint | None, pairs: Sequence[JudgePair], answers: Mapping[str, Sequence[Mapping]],
+                  *, max_questions: int = 0) -> tuple[list[dict], list[dict], dict]:
+    """``judge_pairs``, plus the judge's prompt, model and status; with no endpoint, or one that stops
+    answering, nothing is judged (logged): no table rows rather than part of a table."""
+    settings = {"prompt": PAIRWISE_PROMPT, "model": endpoint and endpoint.model,
+                "base_url": endpoint and endpoint.base_url, "status": "judged"}
+    if endpoint is None:
+        return [], [], {**settings, "status": "skipped: no endpoint configured"}
+    try:
+        table, judgements = judge_pairs(endpoint, pairs, answers, max_questions=max_questions)
+    except EndpointUnavailable as err:
+        log.warning("MI-Eval judge skipped, no win/tie/loss table is written: %s", err)
+        return [], [], {**settings, "status": f"skipped: {err}"}
+    return table, judgements, settings

@@ -5,7 +5,7 @@ pairwise judge (Figure 4, right). Every error names its parameter key."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 from xllm_kedro.spec.languages import get_language
 from xllm_kedro.spec.tasks import Generation, _generation
@@ -177,5 +177,5 @@ def load_mi_eval(spec: Mapping | None, languages: Sequence[str],
         filters=_typed(FilterSpec, spec.get("filters"), f"{WHERE}.filters"),
         self_instruct=self_instruct, translation=translation,
         layer=int(consistency.get("layer", -1)), examples=int(consistency.get("examples", 3)),
-        judge=JudgeSpec(**{**judge.__dict__, "pairs": pairs}),
+        judge=replace(judge, pairs=pairs),
     )

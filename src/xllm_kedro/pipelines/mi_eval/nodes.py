@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import torch
 
 from xllm_kedro.corpora.machine_translation import translator
-from xllm_kedro.evaluation.consistency import response_consistency
-from xllm_kedro.evaluation.instruction import answer, by_language, judge_pairs
+from xllm_kedro.evaluation.consistency import model_consistency
+from xllm_kedro.evaluation.instruction import answer, by_language, judge_or_skip
 from xllm_kedro.evaluation.mi_eval_report import consistency_markdown, consistency_table, win_figure, win_table
-from xllm_kedro.evaluation.scorers.chat import EndpointUnavailable, endpoint_from_credentials
-from xllm_kedro.evaluation.scorers.judge import PAIRWISE_PROMPT
+from xllm_kedro.evaluation.scorers.chat import endpoint_from_credentials
 from xllm_kedro.mi_eval.building import build_mi_eval, multiway
 from xllm_kedro.pipelines._build import mlflow_metrics
 from xllm_kedro.spec.mi_eval import MIEvalSpec
 from xllm_kedro.training.tiny_model import load_model
-
-log = logging.getLogger(__name__)
 
 
 def _settings(part) -> dict:
@@ -59,19 +55,11 @@ def answer_mi_eval_node(model_dir: Path, mi_eval: list, evaluation: dict, trust_
     torch.manual_seed(evaluation["seed"])
     items = multiway(mi_eval, spec.languages, "mi_eval (catalog)")
     model, tokenizer = load_model(model_dir, trust_remote_code=trust_remote_code)
-    langs = spec.answer_languages[experiment]
-    rows = answer(model, tokenizer, items, langs, spec.generation, batch_size=evaluation["batch_size"])
-    got = by_language(rows)
-    consistency, examples = [], {}
-    for lang in langs[1:]:
-        en, x = got["en"], got[lang]
-        scores = response_consistency(model, tokenizer, [r["response"] for r in en], [r["response"] for r in x],
-                                      layer=spec.layer, seed=evaluation["seed"])
-        consistency.append({"model": experiment, "language": lang, **scores})
-        examples[f"{experiment}/{lang}"] = [
-            {"en_instruction": e["instruction"], "en_response": e["response"], "x_instruction": o["instruction"],
-             "x_response": o["response"]} for e, o in zip(en[:spec.examples], x[:spec.examples])]
-    return [{"experiment": experiment, **r} for r in rows], {"rows": consistency, "examples": examples}
+    rows = answer(model, tokenizer, items, spec.answer_languages[experiment], spec.generation,
+                  batch_size=evaluation["batch_size"])
+    scores, examples = model_consistency(model, tokenizer, by_language(rows), experiment, layer=spec.layer,
+                                         seed=evaluation["seed"], examples=spec.examples)
+    return [{"experiment": experiment, **r} for r in rows], {"rows": scores, "examples": examples}
 
 
 def report_consistency_node(*consistency: dict, layer: int):
@@ -88,21 +76,10 @@ def judge_mi_eval_node(llm_judge_credentials: dict, *answers: list, models: list
     endpoint is configured or it stops answering.
 
     Returns:
-        Every judged question, the win/tie/loss table, its chart, and the judge's prompt and model.
+        Every judged question, the win/tie/loss table, its chart, and the judge's prompt, model and status.
     """
-    j = spec.judge
-    endpoint = endpoint_from_credentials(llm_judge_credentials, _settings(j), where="parameters mi_eval.judge")
-    settings = {"prompt": PAIRWISE_PROMPT, "model": endpoint and endpoint.model,
-                "base_url": endpoint and endpoint.base_url, "status": "judged"}
-    table, judgements = [], []
-    if endpoint is None:
-        settings["status"] = "skipped: no endpoint configured"
-    else:
-        try:
-            table, judgements = judge_pairs(endpoint, j.pairs, dict(zip(models, answers)), max_questions=j.max_questions)
-        except EndpointUnavailable as err:
-            log.warning("MI-Eval judge skipped, no win/tie/loss table is written: %s", err)
-            settings["status"] = f"skipped: {err}"
-            table, judgements = [], []
+    endpoint = endpoint_from_credentials(llm_judge_credentials, _settings(spec.judge), where="parameters mi_eval.judge")
+    table, judgements, settings = judge_or_skip(endpoint, spec.judge.pairs, dict(zip(models, answers)),
+                                                max_questions=spec.judge.max_questions)
     frame = win_table(table)
     return judgements, frame, win_figure(frame), settings
