@@ -49,7 +49,7 @@ def win_figure(table: pd.DataFrame, title: str = "MI-Eval, judged pairwise"):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(8, 0.6 * max(len(table), 2) + 1.2))
+    fig, ax = plt.subplots(figsize=(8, 0.6 * max(len(table), 2) + 1.6))
     if table.empty:
         ax.text(0.5, 0.5, "not judged: no endpoint answered (see the run log)", ha="center", va="center")
         ax.set_axis_off()
@@ -64,7 +64,7 @@ def win_figure(table: pd.DataFrame, title: str = "MI-Eval, judged pairwise"):
     ax.set_xlim(0, 100)
     ax.set_xlabel("% of judged instructions")
     ax.invert_yaxis()
-    ax.legend(loc="lower right", fontsize="small")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=3, fontsize="small", frameon=False)
     ax.set_title(title)
     fig.tight_layout()
     return fig
