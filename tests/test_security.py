@@ -73,16 +73,45 @@ def test_remote_code_is_off_unless_a_parameter_turns_it_on():
     assert literal_true == []
 
 
-def test_every_torch_load_is_weights_only():
-    unsafe = []
-    for path in (PROJECT_ROOT / "src").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "load" \
-                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "torch":
-                kw = {k.arg: k.value for k in node.keywords}
-                if not (isinstance(kw.get("weights_only"), ast.Constant) and kw["weights_only"].value is True):
-                    unsafe.append(f"{path.name}:{node.lineno}")
-    assert unsafe == []
+def unsafe_deserialisation(source: str) -> list[str]:
+    """Calls that may unpickle: ``pickle.load``/``loads`` (and ``Unpickler``), ``torch.load`` without
+    ``weights_only=True``, any ``weights_only=False``, and accelerate's ``load_state`` (custom objects and
+    RNG states come back through pickle) or ``register_for_checkpointing``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        kw = {k.arg: k.value for k in node.keywords}
+        if isinstance(kw.get("weights_only"), ast.Constant) and kw["weights_only"].value is not True:
+            found.append(f"{node.lineno}: weights_only={kw['weights_only'].value}")
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        owner = func.value.id if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else ""
+        if owner in {"pickle", "cPickle", "dill", "joblib"} and name in {"load", "loads", "Unpickler"}:
+            found.append(f"{node.lineno}: {owner}.{name}")
+        elif owner == "torch" and name == "load" and not (
+                isinstance(kw.get("weights_only"), ast.Constant) and kw["weights_only"].value is True):
+            found.append(f"{node.lineno}: torch.load without weights_only=True")
+        elif name in {"load_state", "register_for_checkpointing"}:
+            found.append(f"{node.lineno}: {name} (accelerate unpickles its custom objects)")
+    return found
+
+
+def test_the_deserialisation_check_recognises_unsafe_calls():
+    planted = ["pickle.load(fh)", "pickle.loads(b)", "torch.load(p)", "torch.load(p, weights_only=False)",
+               "x = f(weights_only=False)", "accelerator.load_state(d)", "acc.register_for_checkpointing(s)"]
+    assert all(unsafe_deserialisation(line) for line in planted)
+    assert unsafe_deserialisation("torch.load(p, weights_only=True)\npickle.dumps(x)\nsafetensors.torch.load_file(p)") == []
+
+
+def test_nothing_in_the_repository_unpickles():
+    unsafe = {}
+    for path in tracked_files():
+        if path.suffix == ".py" and path.is_file():
+            found = unsafe_deserialisation(path.read_text(encoding="utf-8"))
+            if found:
+                unsafe[str(path.relative_to(PROJECT_ROOT))] = found
+    assert unsafe == {}
 
 
 def test_local_servers_bind_to_the_loopback_interface():

@@ -105,13 +105,12 @@ def train(cfg: TrainConfig) -> dict:
     )
     # The scheduler stays unprepared: it counts optimiser steps of the global batch, stepped once each.
     model, optimizer = accelerator.prepare(ResponseLoss(model), optimizer)
-    accelerator.register_for_checkpointing(scheduler)
     logger = _MlflowLogger(accelerator.is_main_process)
 
     step, epoch, skip, tokens, input_tokens, start = 0, 0, 0, 0, 0, time.perf_counter()
     last_loss = float("nan")
     key = fingerprint(cfg)
-    resume_from = latest_checkpoint(cfg.checkpoints)
+    resume_from = latest_checkpoint(cfg.checkpoints, report=accelerator.print)
     if resume_from is not None and json.loads((resume_from / "trainer_state.json").read_text()).get("fingerprint") != key:
         accelerator.print(f"ignoring checkpoints in {cfg.checkpoints}: they belong to other settings or data")
         accelerator.wait_for_everyone()
@@ -119,7 +118,7 @@ def train(cfg: TrainConfig) -> dict:
             shutil.rmtree(cfg.checkpoints, ignore_errors=True)
         resume_from = None
     if resume_from is not None:
-        state = load_checkpoint(accelerator, resume_from)
+        state = load_checkpoint(accelerator, resume_from, model, optimizer.optimizer, scheduler)
         step, epoch, skip, last_loss = state["step"], state["epoch"], state["next_batch"], state["loss"]
         accelerator.print(f"resumed from {resume_from} at step {step}")
     while step < total_steps:
@@ -161,7 +160,8 @@ def train(cfg: TrainConfig) -> dict:
                                       flush=True)
                 if cfg.save_every and step % cfg.save_every == 0 and step < total_steps:
                     save_checkpoint(accelerator, cfg.checkpoints, step,
-                                    {"epoch": epoch, "next_batch": position + 1, "loss": last_loss, "fingerprint": key})
+                                    {"epoch": epoch, "next_batch": position + 1, "loss": last_loss, "fingerprint": key},
+                                    model, optimizer.optimizer, scheduler)
                 if step >= total_steps:
                     break
         epoch += 1
