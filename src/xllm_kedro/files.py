@@ -20,22 +20,39 @@ _JSONL_OPTIONS = orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS | orjson.OP
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
 
 
+PARTIAL_SUFFIX = ".partial"
+
+
+def _partial_affixes(target: Path) -> dict[str, str]:
+    """Temporary siblings are ``.<name>.<random>.<pid>.partial``: hidden, recognisable, and naming the
+    process that writes them, so a later run can tell a dead writer's leftovers from a live one's."""
+    return {"prefix": f".{target.name}.", "suffix": f".{os.getpid()}{PARTIAL_SUFFIX}", "dir": str(target.parent)}
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb+") as fh:
+        os.fsync(fh.fileno())
+
+
 @contextmanager
 def atomic_path(target: str | Path, *, directory: bool = False) -> Iterator[Path]:
     """Yield a temporary sibling of ``target``; move it into place only if the block succeeds.
 
-    A crash or exception leaves the old ``target`` (or nothing) behind, never a half-written file.
+    A crash or exception leaves the old ``target`` (or nothing) behind, never a half-written file; a
+    SIGKILL leaves the sibling, which ``remove_stale_partials`` deletes on a later run.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     if directory:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        tmp = Path(tempfile.mkdtemp(**_partial_affixes(target)))
     else:
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        fd, name = tempfile.mkstemp(**_partial_affixes(target))
         os.close(fd)
         tmp = Path(name)
     try:
         yield tmp
+        if not directory and tmp.exists():
+            _fsync(tmp)
         if directory and target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)
@@ -45,6 +62,74 @@ def atomic_path(target: str | Path, *, directory: bool = False) -> Iterator[Path
         else:
             tmp.unlink(missing_ok=True)
         raise
+
+
+class AtomicFile:
+    """An open file written under a temporary sibling name and renamed over ``path`` when closed.
+
+    Leaving a ``with`` block by an exception discards it; a killed process leaves only the sibling. It
+    stands in for the file object that fsspec-based datasets (kedro-datasets) write through.
+    """
+
+    def __init__(self, path: str | Path, mode: str = "wb", **open_args):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(**_partial_affixes(self.path))
+        os.close(fd)
+        self._tmp = Path(name)
+        self._fh = open(self._tmp, mode.replace("x", "w"), **open_args)
+
+    def __getattr__(self, name):
+        return getattr(self._fh, name)
+
+    def __iter__(self):
+        return iter(self._fh)
+
+    def __enter__(self) -> "AtomicFile":
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.discard()
+
+    def close(self) -> None:
+        if self._fh.closed:
+            return
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self._fh.close()
+        os.replace(self._tmp, self.path)
+
+    def discard(self) -> None:
+        self._fh.close()
+        self._tmp.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_partials(directory: str | Path) -> list[Path]:
+    """Delete the temporary siblings in ``directory`` whose writing process is gone; return them."""
+    removed = []
+    for path in Path(directory).glob(f".*{PARTIAL_SUFFIX}"):
+        pid = path.name[:-len(PARTIAL_SUFFIX)].rsplit(".", 1)[-1]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
 
 
 def write_jsonl(path: str | Path, records: Iterable[dict]) -> int:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 from kedro.framework.hooks import hook_impl
 from kedro.io import AbstractDataset
+
+log = logging.getLogger(__name__)
 
 
 class StudyHook:
@@ -17,6 +21,28 @@ class StudyHook:
 
         if use_parameters(context.params, key=repr((context.env, sorted(context.params.items(), key=str)))):
             pipelines.configure("xllm_kedro.pipeline_registry")
+
+
+class AtomicOutputsHook:
+    """Every output of the run is saved atomically, whatever its dataset class (datasets/atomic.py), and
+    the temporary siblings a killed run left next to them are removed first."""
+
+    @hook_impl
+    def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        from xllm_kedro.datasets.atomic import local_paths, make_atomic
+        from xllm_kedro.files import remove_stale_partials
+
+        folders = set()
+        for name in sorted(pipeline.all_outputs()):
+            dataset = catalog.get(name, fallback_to_runtime_pattern=True)
+            make_atomic(dataset)
+            for path in local_paths(dataset):
+                folders.add(path.parent)
+                if path.is_dir():  # a versioned dataset: <path>/<version>/<name>
+                    folders.update({path, *(p for p in path.iterdir() if p.is_dir())})
+        for folder in sorted(folders):
+            for stale in remove_stale_partials(folder):
+                log.info("removed %s, left by a killed run", stale)
 
 
 class InputsExistHook:

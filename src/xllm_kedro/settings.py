@@ -2,9 +2,9 @@
 
 from kedro.config import OmegaConfigLoader
 
-from xllm_kedro.hooks import InputsExistHook, JudgeCredentialsHook, StudyHook
+from xllm_kedro.hooks import AtomicOutputsHook, InputsExistHook, JudgeCredentialsHook, StudyHook
 
-HOOKS = (StudyHook(), InputsExistHook(), JudgeCredentialsHook())
+HOOKS = (StudyHook(), InputsExistHook(), AtomicOutputsHook(), JudgeCredentialsHook())
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
