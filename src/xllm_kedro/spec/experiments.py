@@ -71,19 +71,46 @@ def source_dataset(source: str) -> str:
                      "translation_<lang>_en or monolingual_<lang>")
 
 
+def check_sources(sources, where: str) -> tuple[str, ...]:
+    """Mix sources as a tuple of ``name[:N]`` strings, each naming a known kind with N >= 1."""
+    if not isinstance(sources, list | tuple) or any(not isinstance(x, str) or not x.strip() for x in sources):
+        raise ValueError(f"{where}: a list of mix sources such as alpaca_en or translation_en_<lang>:500, "
+                         f"got {sources!r}")
+    for spec in sources:
+        name, limit = parse_source(spec)
+        source_dataset(name)
+        if limit == 0:
+            raise ValueError(f"{where}: {spec!r} takes no record; drop the source or give a size above 0")
+    return tuple(sources)
+
+
+def check_experiment_name(name, languages: list[str], reserved: set[str]) -> None:
+    """An experiment name is a catalog namespace (``<name>.model``): it must not read as anything else."""
+    where = f"parameters experiments.{name}"
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"{where}: an experiment name must be an identifier (letters, digits, _)")
+    if name in languages or name in ("en", "base", "representation") or name in reserved:
+        raise ValueError(f"{where}: the name collides with a language, 'base', a catalog namespace or a "
+                         "top-level parameter; rename the experiment")
+    if name.startswith(("sweep_", "budget_", "base_")):
+        raise ValueError(f"{where}: names starting with sweep_, budget_ or base_ are the generated runs'")
+
+
 def sweep_experiment_name(lang: str, size: int) -> str:
     return f"sweep_{lang}_{size}"
 
 
-def _experiment(name: str, spec: Mapping, languages: list[str], declared: tuple[str, ...]) -> Experiment:
+def _experiment(name: str, spec: Mapping, languages: list[str], declared: tuple[str, ...],
+                reserved: set[str]) -> Experiment:
     where = f"parameters experiments.{name}"
+    check_experiment_name(name, languages, reserved)
     if not isinstance(spec, Mapping) or not (spec.get("sources") or spec.get("pretraining")):
         raise ValueError(f"{where}: needs a 'sources' list (or a 'pretraining' list of monolingual_<lang>)")
     unknown = set(spec) - {"sources", "eval_languages", "tasks", "pretraining"}
     if unknown:
         raise ValueError(f"{where}: unknown key(s) {sorted(unknown)}")
-    sources = tuple(spec.get("sources") or ())
-    pretraining = tuple(spec.get("pretraining") or ())
+    sources = check_sources(spec.get("sources") or [], f"{where}.sources")
+    pretraining = check_sources(spec.get("pretraining") or [], f"{where}.pretraining")
     if any(not parse_source(s)[0].startswith("monolingual_") for s in pretraining):
         raise ValueError(f"{where}.pretraining: only monolingual_<lang> sources, got {list(pretraining)}")
     if any(parse_source(s)[0].startswith("monolingual_") for s in sources):
@@ -119,7 +146,7 @@ def _budgeted(params: Mapping, languages: list[str], sweep_langs: list[str]) -> 
         return []
     where = "parameters allocation.experiments"
     budget = spec.get("budget")
-    if not isinstance(budget, int) or budget <= 0:
+    if not isinstance(budget, int) or isinstance(budget, bool) or budget <= 0:
         raise ValueError(f"{where}.budget must be a positive integer, got {budget!r}")
     if not sweep_langs:
         raise ValueError(f"{where} needs scaling laws, so parameters 'sweep' must declare languages")
@@ -127,7 +154,7 @@ def _budgeted(params: Mapping, languages: list[str], sweep_langs: list[str]) -> 
     bad = sorted(set(strategies) - set(STRATEGIES))
     if bad:
         raise ValueError(f"{where}.strategies: unknown {bad}; known: {list(STRATEGIES)}")
-    sources = tuple(spec.get("sources", ["alpaca_en"]))
+    sources = check_sources(spec.get("sources", ["alpaca_en"]), f"{where}.sources")
     for s in sources:
         lang = source_dataset(parse_source(s)[0]).split(".")[0]
         if lang != "en" and lang not in languages:
@@ -140,18 +167,21 @@ def load_experiments(params: Mapping) -> list[Experiment]:
     """Declared experiments, one per (language, size) of the scaling sweep, and the budgeted runs."""
     languages = check_languages(list(params.get("languages") or []), where="parameters 'languages'")
     declared = tuple(params.get("tasks") or ())
-    exps = [_experiment(n, s, languages, declared) for n, s in (params.get("experiments") or {}).items()]
+    exps = [_experiment(n, s, languages, declared, set(params)) for n, s in (params.get("experiments") or {}).items()]
     sweep = params.get("sweep") or {}
     sweep_langs: list[str] = []
     if sweep:
         sweep_langs = check_languages(list(sweep.get("languages", [])), where="parameters sweep.languages")
         sizes = list(sweep.get("translation_sizes", []))
-        if len(sizes) < 3 or any(not isinstance(x, int) or x <= 0 for x in sizes):
-            raise ValueError("parameters sweep.translation_sizes: need at least 3 positive integers to fit a law")
+        if len(set(sizes)) != len(sizes) or len(sizes) < 3 or \
+                any(not isinstance(x, int) or isinstance(x, bool) or x <= 0 for x in sizes):
+            raise ValueError("parameters sweep.translation_sizes: need at least 3 distinct positive integers to fit "
+                             f"a law, got {sizes}")
         for lang in sweep_langs:
             if lang not in languages:
                 raise ValueError(f"parameters sweep.languages: {lang!r} is not in parameters 'languages'")
-            base = [s.format(lang=lang) for s in sweep.get("sources", ["alpaca_en", "alpaca_{lang}"])]
+            base = list(check_sources([s.format(lang=lang) for s in sweep.get("sources", ["alpaca_en", "alpaca_{lang}"])],
+                                      "parameters sweep.sources"))
             for size in sorted(sizes):
                 exps.append(Experiment(
                     sweep_experiment_name(lang, size), tuple(base) + (f"translation_en_{lang}:{size}",),

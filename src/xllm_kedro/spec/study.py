@@ -14,6 +14,8 @@ from xllm_kedro.corpora.mixes import parse_source
 from xllm_kedro.spec.experiments import Experiment, load_experiments, source_dataset
 from xllm_kedro.spec.languages import check_languages, get_language
 from xllm_kedro.spec.mi_eval import MIEvalSpec, load_mi_eval
+from xllm_kedro.spec.settings import (allocation_problems, base_model_problems, data_preparation_problems,
+                                      evaluation_problems, launcher_problems, scaling_problems)
 from xllm_kedro.spec.tasks import Task, load_tasks, task_units
 
 _RESERVED_CORPUS_NAMES = {"cleaning", "reading", "lang"}
@@ -233,6 +235,20 @@ def _units(tasks: Mapping[str, Task], experiments: list[Experiment]) -> dict[str
             for e in experiments}
 
 
+def settings_problems(params: Mapping) -> list[str]:
+    """Type, range and finiteness of every numeric setting, and the launcher against every training section."""
+    pretraining = params.get("pretraining") or {}
+    training = {"parameters training": params.get("training") or {}}
+    if pretraining.get("training") is not None:
+        training["parameters pretraining.training"] = pretraining["training"]
+    if pretraining.get("enabled"):
+        training |= {f"parameters pretraining.stages[{i}].training": stage.get("training")
+                     for i, stage in enumerate(pretraining.get("stages") or []) if isinstance(stage, Mapping)}
+    return [*launcher_problems(params.get("launcher"), training), *allocation_problems(params.get("allocation")),
+            *evaluation_problems(params.get("evaluation")), *scaling_problems(params.get("scaling")),
+            *data_preparation_problems(params.get("data_preparation")), *base_model_problems(params.get("base_model"))]
+
+
 def load_study(params: Mapping) -> Study:
     """Validate every section of the parameters and return the study; raise StudyError listing each problem."""
     problems: list[str] = []
@@ -269,6 +285,7 @@ def load_study(params: Mapping) -> Study:
                     {e.name: e.eval_languages for e in experiments})
     stages = check(_base_pretraining, params.get("pretraining") or {}, bool(base.get("build_tiny", False)),
                    default=())
+    problems += settings_problems(params)
     if problems:
         raise StudyError(problems)
     judge = ((((params.get("evaluation") or {}).get("scorers") or {}).get("llm_judge")) or {}).get("enabled")

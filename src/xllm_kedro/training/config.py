@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+import math
+from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 
 from xllm_kedro.files import write_json
@@ -37,7 +38,25 @@ class TrainConfig:
         unknown = sorted(set(values) - known)
         if unknown:
             raise ValueError(f"{where}: unknown key(s) {unknown}; known: {sorted(known)}")
+        for f in fields(cls):  # the type of each default: a string where a number belongs fails here, not in the job
+            if f.name not in values:
+                continue
+            value, kind = values[f.name], str if f.default is MISSING else type(f.default)
+            ok = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
+            if kind is float:
+                ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+            if not ok:
+                raise ValueError(f"{where}.{f.name} must be {'a finite number' if kind is float else kind.__name__}, "
+                                 f"got {value!r}")
         cfg = cls(**values)
+        for key, low in (("learning_rate", 0.0), ("num_epochs", 0.0), ("max_length", 1)):
+            if not getattr(cfg, key) > low:
+                raise ValueError(f"{where}.{key} must be above {low}, got {getattr(cfg, key)!r}")
+        for key in ("max_steps", "save_every", "weight_decay", "seed"):
+            if getattr(cfg, key) < 0:
+                raise ValueError(f"{where}.{key} must not be negative, got {getattr(cfg, key)!r}")
+        if not 0 <= cfg.warmup_ratio < 1 or cfg.log_every < 1:
+            raise ValueError(f"{where}: warmup_ratio must be in [0, 1) and log_every at least 1")
         if cfg.global_batch_size < 1 or cfg.per_device_batch_size < 1:
             raise ValueError(f"{where}: batch sizes must be positive")
         if cfg.batching not in {"packed", "length_grouped", "random"}:
