@@ -46,7 +46,8 @@ class AtomicOutputsHook:
 
 
 class InputsExistHook:
-    """Fails a run before its first node if any input it needs is missing, naming dataset and path.
+    """Fails a run before its first node if any input it needs is missing, naming dataset and path, or
+    if a user's scaling points file cannot give a law (spec/points.py).
 
     Without it, a missing file of a late stage would surface only after hours of training.
     """
@@ -62,6 +63,12 @@ class InputsExistHook:
                 continue  # it cannot tell (a hub dataset, say): its own load will say what is wrong
             if not catalog.exists(name):
                 missing.append(f"  {name}: {dataset}")
+        if not missing and "user_scaling_points" in pipeline.inputs():
+            from xllm_kedro.spec.points import check_user_points
+
+            dataset = catalog.get("user_scaling_points")
+            check_user_points(dataset.load(), f"{dataset._describe().get('filepath', 'user_scaling_points')}",
+                              catalog.load("params:scaling").get("languages") or [])
         if missing:
             hint = ("\nThe controlled world is generated: run `make world` (it reads conf/base/parameters_world.yml)."
                     if any("01_raw/world" in line for line in missing) else "")

@@ -39,3 +39,28 @@ def test_allocation_table_compares_the_law_optimal_split_with_three_baselines(us
     assert cert["optimised"]["marginal_gain"] > 0 and cert["floors"] == {"zh": 50.0, "vi": 50.0}
     assert cert["optimised"]["objective"] == pytest.approx(best)
 
+
+
+def test_a_language_without_pairs_is_left_out_with_a_log_line(use_parameters, caplog):
+    use_parameters({**sample_parameters(), "allocation": {"budgets": [600], "budget_fractions": []}})
+    laws = {"zh": ScalingLaw(60, -0.3, 0.4).to_dict(), "vi": ScalingLaw(30, -0.5, 0.8).to_dict()}
+    stats = pd.DataFrame({"language": ["zh", "vi"], "parallel_kept": [1000, 0]})
+    catalog = memory_catalog({"allocation": {"budgets": [600], "budget_fractions": []}}, scaling_laws=laws,
+                             data_statistics=stats)
+    SequentialRunner().run(create_pipeline(), catalog)
+    table = catalog["allocation_table"].load().set_index("strategy")
+    assert table.loc["optimised_integer", "X_zh"] == 600 and table.loc["optimised_integer", "X_vi"] == 0
+    assert "'vi' has no clean translation pairs" in caplog.text
+
+
+def test_a_budget_above_the_pairs_names_its_key(use_parameters):
+    import pytest
+
+    params = {"allocation": {"budgets": [600, 5000], "budget_fractions": []}}
+    use_parameters({**sample_parameters(), **params})
+    laws = {"zh": ScalingLaw(60, -0.3, 0.4).to_dict(), "vi": ScalingLaw(30, -0.5, 0.8).to_dict()}
+    stats = pd.DataFrame({"language": ["zh", "vi"], "parallel_kept": [1000, 300]})
+    catalog = memory_catalog(params, scaling_laws=laws, data_statistics=stats)
+    with pytest.raises(Exception, match=r"parameters allocation.budgets\[1\] = 5000 exceeds the 1300 clean"):
+        SequentialRunner().run(create_pipeline(), catalog)
+    assert "allocation_table" not in catalog or not catalog.exists("allocation_table")
