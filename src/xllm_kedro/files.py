@@ -107,7 +107,8 @@ class AtomicFile:
         self._tmp.unlink(missing_ok=True)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists (on this machine)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -122,7 +123,7 @@ def remove_stale_partials(directory: str | Path) -> list[Path]:
     removed = []
     for path in Path(directory).glob(f".*{PARTIAL_SUFFIX}"):
         pid = path.name[:-len(PARTIAL_SUFFIX)].rsplit(".", 1)[-1]
-        if not pid.isdigit() or _alive(int(pid)):
+        if not pid.isdigit() or process_alive(int(pid)):
             continue
         if path.is_dir():
             shutil.rmtree(path, ignore_errors=True)

@@ -2,28 +2,55 @@
 
 A single-process CPU job may instead run in the calling process (``in_process``): the same job config
 and entry point, without the seconds of interpreter start and imports that dominate a tiny model's job.
+
+No job can hang a run: each runs in a process group of its own with a wall-clock limit
+(``launcher.timeout_s``) and a heartbeat (the job touches ``$XLLM_HEARTBEAT_FILE`` every optimiser
+step; output lines count too) that must not stop for ``launcher.stall_timeout_s``. On expiry the whole
+group is killed and the node fails naming the job and its last log lines.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
+import signal
 import subprocess
 import sys
+import threading
+import time
 from collections import deque
 from pathlib import Path
 
 import mlflow
 import yaml
 
+from xllm_kedro.files import process_alive
 from xllm_kedro.training.config import TrainConfig
 
 log = logging.getLogger(__name__)
 ENTRY_POINT = "xllm_kedro.training.sft"
+DEFAULT_TIMEOUT_S = 24 * 3600.0
+DEFAULT_STALL_TIMEOUT_S = 1800.0
+HEARTBEAT_ENV = "XLLM_HEARTBEAT_FILE"
+DEADLINE_ENV = "XLLM_JOB_DEADLINE"  # epoch seconds; an in-process job checks it every step
 
 
 class TrainingJobError(RuntimeError):
     """The launched job exited non-zero; the message carries its exit code and last log lines."""
+
+
+def job_workspace(root: Path) -> Path:
+    """A fresh work folder for one run of a job, ``<root>/run-<time>-<pid>``; folders of runs whose
+    process is gone are removed first (a job's output is moved out of its folder once saved)."""
+    root.mkdir(parents=True, exist_ok=True)
+    for old in root.glob("run-*-*"):
+        pid = old.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    folder = root / f"run-{time.strftime('%Y%m%dT%H%M%S')}-{time.monotonic_ns() % 10**6:06d}-{os.getpid()}"
+    folder.mkdir()
+    return folder
 
 
 def launch_command(accelerate_config: str | Path, job_config: str | Path) -> list[str]:
@@ -33,18 +60,71 @@ def launch_command(accelerate_config: str | Path, job_config: str | Path) -> lis
             "--config", str(job_config)]
 
 
-def run_job(cmd: list[str], env: dict[str, str], *, tail_lines: int = 40) -> None:
-    """Stream the job's output into the log; raise TrainingJobError with the tail if it fails."""
+def _kill_group(proc: subprocess.Popen, grace_s: float = 10.0) -> None:
+    """SIGTERM the job's process group, then SIGKILL whatever is left after ``grace_s``."""
+    for sig, wait in ((signal.SIGTERM, grace_s), (signal.SIGKILL, None)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        if wait is not None:
+            try:
+                proc.wait(timeout=wait)
+            except subprocess.TimeoutExpired:
+                continue
+            try:  # the launcher exited; its workers may not have
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                return
+
+
+def run_job(cmd: list[str], env: dict[str, str], *, name: str | None = None, timeout_s: float | None = None,
+            stall_timeout_s: float | None = None, heartbeat: Path | None = None, tail_lines: int = 40) -> None:
+    """Stream the job's output into the log; raise TrainingJobError with the tail if it fails or overruns.
+
+    The job runs in a new session (its own process group), so a timeout kills every process it started,
+    and so does its end: a worker left behind by an exiting launcher cannot outlive the job.
+    """
+    name = name or " ".join(cmd[-2:])
+    timeout_s = timeout_s or DEFAULT_TIMEOUT_S
+    stall_timeout_s = stall_timeout_s or DEFAULT_STALL_TIMEOUT_S
     tail: deque[str] = deque(maxlen=tail_lines)
-    with subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1) as proc:
+    last_output = [time.monotonic()]
+    env = {**env, **({HEARTBEAT_ENV: str(heartbeat)} if heartbeat else {})}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+                            start_new_session=True)
+
+    def read() -> None:
         assert proc.stdout is not None
         for line in proc.stdout:
             line = line.rstrip()
             tail.append(line)
+            last_output[0] = time.monotonic()
             log.info("[train] %s", line)
-        rc = proc.wait()
-    if rc != 0:
-        raise TrainingJobError(f"training job exited with code {rc}: {' '.join(cmd)}\n" + "\n".join(tail))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    start, why = time.monotonic(), None
+    while proc.poll() is None:
+        time.sleep(0.5)
+        now = time.monotonic()
+        beat = now - (time.time() - heartbeat.stat().st_mtime) if heartbeat and heartbeat.exists() else start
+        if now - start > timeout_s:
+            why = f"ran past launcher.timeout_s = {timeout_s:g} s"
+        elif now - max(last_output[0], beat) > stall_timeout_s:
+            why = f"gave no heartbeat or output for launcher.stall_timeout_s = {stall_timeout_s:g} s"
+        if why:
+            _kill_group(proc)
+            break
+    _kill_group(proc, grace_s=0)
+    proc.wait()
+    reader.join(timeout=5)
+    if why:
+        raise TrainingJobError(f"training job {name} {why}; its process group was killed. Last lines:\n"
+                               + "\n".join(tail))
+    if proc.returncode != 0:
+        raise TrainingJobError(f"training job {name} exited with code {proc.returncode}: {' '.join(cmd)}\n"
+                               + "\n".join(tail))
 
 
 def run_in_process(accelerate_config: Path, job_config: Path, env: dict[str, str]) -> None:
@@ -70,10 +150,12 @@ def run_in_process(accelerate_config: Path, job_config: Path, env: dict[str, str
 
 
 def train_with_accelerate(cfg: TrainConfig, accelerate_config: str | Path, workdir: str | Path, run_name: str,
-                          extra_env: dict[str, str] | None = None, in_process: bool = False) -> Path:
+                          extra_env: dict[str, str] | None = None, in_process: bool = False,
+                          timeout_s: float | None = None, stall_timeout_s: float | None = None) -> Path:
     """Write the job config, launch the job in an MLflow child run and return the model directory.
 
-    The child run is nested under whatever run is active (kedro-mlflow's); it ends FAILED if the job fails.
+    The child run is nested under whatever run is active (kedro-mlflow's); it ends FAILED if the job fails
+    or overruns ``timeout_s`` (an in-process job stops itself at the deadline, between steps).
     """
     accelerate_config = Path(accelerate_config)
     if not accelerate_config.exists():
@@ -88,7 +170,9 @@ def train_with_accelerate(cfg: TrainConfig, accelerate_config: str | Path, workd
                          "accelerate_config": str(accelerate_config), "in_process": str(in_process).lower()})
         job_env.update(MLFLOW_RUN_ID=run.info.run_id, MLFLOW_TRACKING_URI=mlflow.get_tracking_uri())
         if in_process:
+            job_env[DEADLINE_ENV] = str(time.time() + (timeout_s or DEFAULT_TIMEOUT_S))
             run_in_process(accelerate_config, job_config, job_env)
         else:
-            run_job(launch_command(accelerate_config, job_config), {**os.environ, **job_env})
+            run_job(launch_command(accelerate_config, job_config), {**os.environ, **job_env}, name=run_name,
+                    timeout_s=timeout_s, stall_timeout_s=stall_timeout_s, heartbeat=Path(workdir) / "heartbeat")
     return Path(cfg.output_dir)

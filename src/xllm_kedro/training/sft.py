@@ -71,6 +71,22 @@ def make_batch(cfg: TrainConfig, examples: list[dict], batch: list, pad_id: int)
     return collate([examples[i] for i in batch], pad_id)
 
 
+class Heartbeat:
+    """Touches ``$XLLM_HEARTBEAT_FILE`` (the launcher's stall watch) and enforces ``$XLLM_JOB_DEADLINE``."""
+
+    def __init__(self):
+        path = os.environ.get("XLLM_HEARTBEAT_FILE")
+        self.path = Path(path) if path else None
+        deadline = os.environ.get("XLLM_JOB_DEADLINE")
+        self.deadline = float(deadline) if deadline else None
+
+    def beat(self, step: int) -> None:
+        if self.path is not None:
+            self.path.touch()
+        if self.deadline is not None and time.time() > self.deadline:
+            raise TimeoutError(f"job passed its deadline (launcher.timeout_s) at step {step}")
+
+
 def train(cfg: TrainConfig) -> dict:
     # PartialState alone ignores ACCELERATE_USE_CPU (Accelerator does not): without it a CPU DDP launch
     # would start independent single-process runs.
@@ -107,6 +123,8 @@ def train(cfg: TrainConfig) -> dict:
     model, optimizer = accelerator.prepare(ResponseLoss(model), optimizer)
     logger = _MlflowLogger(accelerator.is_main_process)
 
+    heartbeat = Heartbeat()
+    heartbeat.beat(0)
     step, epoch, skip, tokens, input_tokens, start = 0, 0, 0, 0, 0, time.perf_counter()
     last_loss = float("nan")
     key = fingerprint(cfg)
@@ -145,6 +163,7 @@ def train(cfg: TrainConfig) -> dict:
             window_micro += 1
             if accelerator.sync_gradients:
                 step += 1
+                heartbeat.beat(step)
                 last_loss = accelerator.reduce(torch.tensor(window_loss / window_micro, device=accelerator.device), "mean").item()
                 window_loss, window_micro = 0.0, 0
                 if step % cfg.log_every == 0 or step == total_steps:
@@ -193,6 +212,11 @@ def train(cfg: TrainConfig) -> dict:
         write_json(out / "train_summary.json", summary)
         shutil.rmtree(cfg.checkpoints, ignore_errors=True)  # the finished model supersedes them
     accelerator.end_training()
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        # Tear the process group down while every rank is alive: left to interpreter exit, gloo's destructor
+        # can wait forever on a peer that has already gone (a 2-process job hung at exit in 1 of 3 runs).
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()
     return summary
 
 

@@ -55,3 +55,19 @@ def test_two_gloo_processes_share_the_global_batch(tmp_path, tiny_model_dir, mlf
     assert (one["world_size"], one["gradient_accumulation_steps"]) == (1, 4)
     assert (two["world_size"], two["gradient_accumulation_steps"]) == (2, 2)  # 4 = 1 per device x 2 x 2 processes
     assert one["steps"] == two["steps"] == 3  # 12 examples / global batch 4
+
+
+@pytest.mark.slow  # five 2-process jobs: about two minutes
+def test_a_two_process_gloo_job_exits_cleanly_five_times_in_a_row(tmp_path, tiny_model_dir, mlflow_store):
+    mlflow_store("gloo_exit")
+    write_jsonl(tmp_path / "train.jsonl", list(read_instructions(RAW / "alpaca" / "en.json"))[:8])
+    for i in range(5):
+        cfg = TrainConfig(base_model_dir=str(tiny_model_dir), train_file=str(tmp_path / "train.jsonl"),
+                          output_dir=str(tmp_path / f"out{i}"), global_batch_size=2, per_device_batch_size=1,
+                          max_steps=2, batching="length_grouped")
+        # a hang at exit would stall with no output: the watch turns it into a failure, not a stuck test
+        train_with_accelerate(cfg, CPU_1PROC.with_name("cpu_ddp_2proc.yaml"), tmp_path / f"job{i}",
+                              run_name=f"train/gloo{i}", timeout_s=240, stall_timeout_s=90)
+        assert (tmp_path / f"out{i}" / "model.safetensors").exists()
+    runs = mlflow.search_runs(experiment_names=["gloo_exit"], output_format="list")
+    assert sorted(r.info.status for r in runs) == ["FINISHED"] * 5

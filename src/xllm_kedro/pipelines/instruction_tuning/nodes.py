@@ -9,7 +9,7 @@ from pathlib import Path
 from xllm_kedro.corpora import as_text
 from xllm_kedro.files import write_jsonl
 from xllm_kedro.training.config import TrainConfig
-from xllm_kedro.training.launch import train_with_accelerate
+from xllm_kedro.training.launch import job_workspace, train_with_accelerate
 from xllm_kedro.training.tiny_model import build_tiny_llama, save_model, train_tokenizer
 
 
@@ -31,17 +31,20 @@ def build_base_model_node(base_model: dict, *text_sets: list[dict]) -> Path:
 
 def run_training_job(records: list[dict], model_dir: Path, hyperparameters: dict, launcher: dict,
                      trust_remote_code: bool, name: str, objective: str = "sft") -> Path:
-    """Write the records and the job config, run the accelerate job on them, return the model directory."""
-    workdir = Path(launcher["workdir"]) / name
+    """Write the records and the job config in a work folder of this run, run the accelerate job on them,
+    return the model directory. Checkpoints sit beside the run folders, so a rerun resumes them."""
+    workdir = job_workspace(Path(launcher["workdir"]) / name)
     train_file = workdir / "train.jsonl"
     write_jsonl(train_file, records)
     where = "parameters training" if objective == "sft" else "parameters pretraining.training"
     cfg = TrainConfig.from_dict(
         {**hyperparameters, "objective": objective, "base_model_dir": str(model_dir), "train_file": str(train_file),
-         "output_dir": str(workdir / "model"), "trust_remote_code": trust_remote_code}, where=where)
+         "output_dir": str(workdir / "model"), "checkpoint_dir": str(workdir.parent / "checkpoints"),
+         "trust_remote_code": trust_remote_code}, where=where)
     run_name = f"{'train' if objective == 'sft' else 'pretrain'}/{name}"
     return train_with_accelerate(cfg, launcher["accelerate_config"], workdir, run_name=run_name,
-                                 in_process=bool(launcher.get("in_process", False)))
+                                 in_process=bool(launcher.get("in_process", False)),
+                                 timeout_s=launcher.get("timeout_s"), stall_timeout_s=launcher.get("stall_timeout_s"))
 
 
 def train_model_node(train_mix: list[dict], base_model: Path, training: dict, launcher: dict, trust_remote_code: bool,
