@@ -3,7 +3,8 @@ LlamaForCausalLM built from a config. Nothing is downloaded."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import torch
@@ -11,6 +12,18 @@ from tokenizers import ByteLevelBPETokenizer
 from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
 SPECIAL_TOKENS = {"bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>", "unk_token": "<unk>"}
+MAX_PIECE_CHARS = 100
+
+
+def capped_pieces(texts: Iterable[str], max_chars: int = MAX_PIECE_CHARS) -> Iterator[str]:
+    """The texts with every run of non-space characters longer than ``max_chars`` cut by a space.
+
+    BPE training costs more than linearly in the length of a pre-tokenized piece, so one long line
+    without whitespace (a megabyte of it ran for minutes) would dominate; words are never this long.
+    """
+    long_run = re.compile(rf"\S{{{max_chars}}}(?=\S)")
+    for text in texts:
+        yield long_run.sub(lambda m: m.group(0) + " ", text)
 
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int, min_frequency: int = 2,
@@ -23,7 +36,7 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int, min_frequency: int = 
     """
     bpe = ByteLevelBPETokenizer(add_prefix_space=add_prefix_space)
     bpe.train_from_iterator(
-        texts, vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=list(SPECIAL_TOKENS.values())
+        capped_pieces(texts), vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=list(SPECIAL_TOKENS.values())
     )
     tok = PreTrainedTokenizerFast(tokenizer_object=bpe, **SPECIAL_TOKENS)
     tok.padding_side = "right"
