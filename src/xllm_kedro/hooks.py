@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from kedro.framework.hooks import hook_impl
 from kedro.io import AbstractDataset
@@ -21,6 +22,53 @@ class StudyHook:
 
         if use_parameters(context.params, key=repr((context.env, sorted(context.params.items(), key=str)))):
             pipelines.configure("xllm_kedro.pipeline_registry")
+
+
+class RunLockHook:
+    """Two runs cannot produce the same outputs at once: before anything else, a run takes a lock per
+    output group (locks.py) under ``data/.locks`` of the project, or stops naming the holder's PID and start."""
+
+    def __init__(self):
+        self._locks = None
+
+    @hook_impl(tryfirst=True)
+    def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        from xllm_kedro.locks import RunLocks, output_groups
+
+        self._locks = RunLocks(Path(run_params.get("project_path") or ".") / "data" / ".locks")
+        self._locks.acquire(output_groups(pipeline.all_outputs()))
+
+    @hook_impl
+    def after_pipeline_run(self) -> None:
+        self._release()
+
+    @hook_impl
+    def on_pipeline_error(self) -> None:
+        self._release()
+
+    def _release(self) -> None:
+        if self._locks is not None:
+            self._locks.release()
+            self._locks = None
+
+
+class KilledRunsHook:
+    """MLflow runs left RUNNING by a killed process are marked KILLED when the next run starts.
+
+    Every run (and each training job's child run) is tagged with its process id and host; a RUNNING run
+    whose process is gone on this host cannot finish any more.
+    """
+
+    @hook_impl(trylast=True)  # after kedro-mlflow has started this run's MLflow run
+    def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        import mlflow
+
+        from xllm_kedro.tracking import mark_killed_runs, tag_process
+
+        if mlflow.active_run() is not None:
+            tag_process(mlflow.active_run().info.run_id)
+        for run_id in mark_killed_runs():
+            log.warning("MLflow run %s was left RUNNING by a process that is gone: marked KILLED", run_id)
 
 
 class AtomicOutputsHook:

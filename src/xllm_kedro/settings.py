@@ -2,9 +2,10 @@
 
 from kedro.config import OmegaConfigLoader
 
-from xllm_kedro.hooks import AtomicOutputsHook, InputsExistHook, JudgeCredentialsHook, StudyHook
+from xllm_kedro.hooks import (AtomicOutputsHook, InputsExistHook, JudgeCredentialsHook, KilledRunsHook, RunLockHook,
+                              StudyHook)
 
-HOOKS = (StudyHook(), InputsExistHook(), AtomicOutputsHook(), JudgeCredentialsHook())
+HOOKS = (StudyHook(), RunLockHook(), InputsExistHook(), AtomicOutputsHook(), KilledRunsHook(), JudgeCredentialsHook())
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",

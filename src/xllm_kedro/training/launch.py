@@ -26,6 +26,7 @@ import mlflow
 import yaml
 
 from xllm_kedro.files import process_alive
+from xllm_kedro.tracking import tag_process
 from xllm_kedro.training.config import TrainConfig
 
 log = logging.getLogger(__name__)
@@ -166,6 +167,7 @@ def train_with_accelerate(cfg: TrainConfig, accelerate_config: str | Path, workd
     if (yaml.safe_load(accelerate_config.read_text()) or {}).get("use_cpu"):
         job_env["ACCELERATE_USE_CPU"] = "true"  # multi-process CPU (gloo) needs it; the YAML key alone is not enough
     with mlflow.start_run(run_name=run_name, nested=mlflow.active_run() is not None) as run:
+        tag_process(run.info.run_id)
         mlflow.set_tags({"checkpoint_dir": str(cfg.checkpoints.resolve()), "output_dir": str(Path(cfg.output_dir).resolve()),
                          "accelerate_config": str(accelerate_config), "in_process": str(in_process).lower()})
         job_env.update(MLFLOW_RUN_ID=run.info.run_id, MLFLOW_TRACKING_URI=mlflow.get_tracking_uri())
