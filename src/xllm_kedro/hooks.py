@@ -93,6 +93,43 @@ class AtomicOutputsHook:
                 log.info("removed %s, left by a killed run", stale)
 
 
+class FingerprintHook:
+    """Records what every saved output was made from (fingerprints.py); in recovery mode
+    (``kedro run --only-missing-outputs``) a stale output counts as missing, so it is remade with
+    everything made from it, and nothing else."""
+
+    def __init__(self):
+        self._catalog = None
+        self._store = None
+
+    @hook_impl
+    def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        from xllm_kedro.datasets.atomic import local_paths
+        from xllm_kedro.fingerprints import FingerprintStore, stale_outputs
+
+        self._catalog = catalog
+        self._store = FingerprintStore(Path(run_params.get("project_path") or ".") / "data" / ".fingerprints")
+        if not run_params.get("only_missing_outputs"):
+            return
+        persisted = lambda name: bool(local_paths(catalog.get(name, fallback_to_runtime_pattern=True)))  # noqa: E731
+        for name, why in stale_outputs(pipeline.nodes, self._store, self._stamp, persisted).items():
+            catalog.get(name)._exists = lambda: False  # for this run's missing-outputs filter only
+            log.info("recovery: %s is stale (%s); it will be remade", name, why)
+
+    @hook_impl
+    def after_dataset_saved(self, dataset_name, data, node) -> None:
+        if self._store is not None:
+            self._store.record(dataset_name, node.name, {name: self._stamp(name) for name in node.inputs})
+
+    def _stamp(self, name: str) -> str:
+        from xllm_kedro.datasets.atomic import local_paths
+        from xllm_kedro.fingerprints import files_stamp, params_stamp
+
+        if name == "parameters" or name.startswith("params:"):
+            return params_stamp(self._catalog.load(name))
+        return files_stamp(local_paths(self._catalog.get(name, fallback_to_runtime_pattern=True)))
+
+
 class InputsExistHook:
     """Fails a run before its first node if any input it needs is missing, naming dataset and path, or
     if a user's scaling points file cannot give a law (spec/points.py).

@@ -2,10 +2,11 @@
 
 from kedro.config import OmegaConfigLoader
 
-from xllm_kedro.hooks import (AtomicOutputsHook, InputsExistHook, JudgeCredentialsHook, KilledRunsHook, RunLockHook,
-                              StudyHook)
+from xllm_kedro.hooks import (AtomicOutputsHook, FingerprintHook, InputsExistHook, JudgeCredentialsHook, KilledRunsHook,
+                              RunLockHook, StudyHook)
 
-HOOKS = (StudyHook(), RunLockHook(), InputsExistHook(), AtomicOutputsHook(), KilledRunsHook(), JudgeCredentialsHook())
+HOOKS = (StudyHook(), RunLockHook(), InputsExistHook(), AtomicOutputsHook(), FingerprintHook(), KilledRunsHook(),
+         JudgeCredentialsHook())
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
