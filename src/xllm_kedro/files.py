@@ -168,6 +168,8 @@ def iter_jsonl_numbered(path: str | Path, on_bad_line: Callable[[BadLine], None]
     loads = orjson.loads
     with open(path, "rb", buffering=1 << 20) as fh:
         for lineno, line in enumerate(fh, start=1):
+            if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):  # a byte-order mark is not part of the record
+                line = line[3:]
             try:
                 record = loads(line)
             except orjson.JSONDecodeError as err:
@@ -210,7 +212,7 @@ def iter_json_array_numbered(path: str | Path, chunk_chars: int = 1 << 20) -> It
     that is not a list.
     """
     decoder = json.JSONDecoder()
-    utf8 = codecs.getincrementaldecoder("utf-8")()
+    utf8 = codecs.getincrementaldecoder("utf-8-sig")()  # drops a leading byte-order mark
     with open(path, "rb") as fh:
         buf, pos, line, eof = "", 0, 1, False  # ``line`` is the line number at ``pos``
 

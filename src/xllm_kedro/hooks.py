@@ -71,19 +71,22 @@ class KilledRunsHook:
             log.warning("MLflow run %s was left RUNNING by a process that is gone: marked KILLED", run_id)
 
 
-class AtomicOutputsHook:
-    """Every output of the run is saved atomically, whatever its dataset class (datasets/atomic.py), and
-    the temporary siblings a killed run left next to them are removed first."""
+class LocalFilesHook:
+    """Every dataset of the run, whatever its class, saves atomically and reads text past a byte-order
+    mark (datasets/atomic.py); the temporary siblings a killed run left next to outputs are removed first."""
 
     @hook_impl
     def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
-        from xllm_kedro.datasets.atomic import local_paths, make_atomic
+        from xllm_kedro.datasets.atomic import local_paths, use_project_filesystem
         from xllm_kedro.files import remove_stale_partials
 
+        for name in pipeline.inputs():
+            if not name.startswith("params:") and name != "parameters":
+                use_project_filesystem(catalog.get(name, fallback_to_runtime_pattern=True))
         folders = set()
         for name in sorted(pipeline.all_outputs()):
             dataset = catalog.get(name, fallback_to_runtime_pattern=True)
-            make_atomic(dataset)
+            use_project_filesystem(dataset)
             for path in local_paths(dataset):
                 folders.add(path.parent)
                 if path.is_dir():  # a versioned dataset: <path>/<version>/<name>

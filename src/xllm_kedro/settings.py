@@ -2,10 +2,10 @@
 
 from kedro.config import OmegaConfigLoader
 
-from xllm_kedro.hooks import (AtomicOutputsHook, FingerprintHook, InputsExistHook, JudgeCredentialsHook, KilledRunsHook,
+from xllm_kedro.hooks import (LocalFilesHook, FingerprintHook, InputsExistHook, JudgeCredentialsHook, KilledRunsHook,
                               RunLockHook, StudyHook)
 
-HOOKS = (StudyHook(), RunLockHook(), InputsExistHook(), AtomicOutputsHook(), FingerprintHook(), KilledRunsHook(),
+HOOKS = (StudyHook(), RunLockHook(), InputsExistHook(), LocalFilesHook(), FingerprintHook(), KilledRunsHook(),
          JudgeCredentialsHook())
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {

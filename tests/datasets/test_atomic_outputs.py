@@ -21,7 +21,7 @@ import yaml
 from kedro.io import AbstractDataset, DataCatalog, Version
 from kedro.pipeline import Node, Pipeline
 
-from xllm_kedro.hooks import AtomicOutputsHook
+from xllm_kedro.hooks import LocalFilesHook
 
 from ..conftest import PROJECT_ROOT
 
@@ -90,7 +90,7 @@ def _save(config: dict, value, version: str | None, kill: bool) -> None:
     """Save ``value`` through a catalog prepared by the project's hook, as a run does."""
     dataset = AbstractDataset.from_config("out", config, save_version=version)
     catalog = DataCatalog({"out": dataset})
-    AtomicOutputsHook().before_pipeline_run({}, Pipeline([Node(lambda: None, None, "out", name="n")]), catalog)
+    LocalFilesHook().before_pipeline_run({}, Pipeline([Node(lambda: None, None, "out", name="n")]), catalog)
     if kill:
         os.replace = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
     catalog.save("out", value)
@@ -129,7 +129,7 @@ def test_a_save_killed_before_its_rename_keeps_the_previous_content(tmp_path, ki
     leftovers = [p for p in folder.rglob(".*.partial")]
     assert leftovers, "the killed save should have left its temporary sibling"
 
-    AtomicOutputsHook().before_pipeline_run({}, Pipeline([Node(lambda: None, None, "out", name="n")]),
+    LocalFilesHook().before_pipeline_run({}, Pipeline([Node(lambda: None, None, "out", name="n")]),
                                             DataCatalog({"out": AbstractDataset.from_config("out", config)}))
     assert not [p for p in folder.rglob(".*.partial")]
     assert _state(folder) == before

@@ -10,11 +10,16 @@ from typing import BinaryIO
 from xllm_kedro.files import BadLine, not_utf8
 
 
+BOM = b"\xef\xbb\xbf"
+
+
 def open_binary(path: Path) -> BinaryIO:
-    """``path`` opened for reading bytes; ``.gz`` files are decompressed on the fly."""
-    if path.suffix == ".gz":
-        return gzip.open(path, "rb")
-    return open(path, "rb", buffering=1 << 20)
+    """``path`` opened for reading bytes, past a UTF-8 byte-order mark if it starts with one (it would
+    otherwise stick to the first line); ``.gz`` files are decompressed on the fly."""
+    fh = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb", buffering=1 << 20)
+    if fh.peek(len(BOM))[:len(BOM)] == BOM:
+        fh.read(len(BOM))
+    return fh
 
 
 def check_readable(path: Path, what: str, *, blank_is_empty: bool = False) -> None:
@@ -51,4 +56,4 @@ def decode_line(raw: bytes, path: Path, lineno: int) -> str:
         raise not_utf8(raw, f"{path}:{lineno}") from None
 
 
-__all__ = ["BLOCK", "BadLine", "check_readable", "decode_block", "decode_line", "open_binary"]
+__all__ = ["BLOCK", "BOM", "BadLine", "check_readable", "decode_block", "decode_line", "open_binary"]

@@ -1,7 +1,8 @@
-"""Every catalog dataset's save made atomic, whatever its class: kedro-datasets (pandas, json, text,
-matplotlib, and kedro-mlflow's artifact wrappers of them) write through an fsspec filesystem held in
-``_fs``; on a local disk it is swapped for one whose files are written to a temporary sibling and
-renamed when closed. The project's own datasets write through ``files.atomic_path`` already.
+"""Every catalog dataset's local files handled the project's way, whatever its class: kedro-datasets
+(pandas, json, text, matplotlib, and kedro-mlflow's artifact wrappers of them) read and write through an
+fsspec filesystem held in ``_fs``; on a local disk it is swapped for one whose files are written to a
+temporary sibling and renamed when closed, and whose text is read past a UTF-8 byte-order mark. The
+project's own datasets do both through ``files`` and ``corpora.textfiles`` already.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from fsspec.implementations.local import LocalFileSystem
 from xllm_kedro.files import AtomicFile
 
 
-class AtomicLocalFileSystem(LocalFileSystem):
-    """The local filesystem, except that a file opened for writing is an ``AtomicFile``."""
+class ProjectFileSystem(LocalFileSystem):
+    """The local filesystem, except that a file opened for writing is an ``AtomicFile`` and UTF-8 text
+    is decoded as ``utf-8-sig`` (a leading byte-order mark is dropped, not glued to the first record)."""
 
     def open(self, path, mode="rb", block_size=None, cache_options=None, compression=None, **kwargs):
+        if "b" not in mode and "r" in mode and str(kwargs.get("encoding", "utf-8")).lower() in ("utf-8", "utf8"):
+            kwargs["encoding"] = "utf-8-sig"
         if not any(flag in mode for flag in "wx") or compression:
             return super().open(path, mode, block_size, cache_options, compression, **kwargs)
         path = self._strip_protocol(path)
@@ -24,14 +28,14 @@ class AtomicLocalFileSystem(LocalFileSystem):
         return AtomicFile(path, mode, **text)
 
 
-def make_atomic(dataset) -> bool:
-    """Give ``dataset`` (and a dataset it wraps) the atomic local filesystem; True if it writes through one."""
+def use_project_filesystem(dataset) -> bool:
+    """Give ``dataset`` (and a dataset it wraps) the project's local filesystem; True if it uses one."""
     changed = False
     for obj in (dataset, getattr(dataset, "_dataset", None)):
         fs = getattr(obj, "_fs", None)
-        if isinstance(fs, LocalFileSystem) and not isinstance(fs, AtomicLocalFileSystem):
-            obj._fs = AtomicLocalFileSystem(auto_mkdir=getattr(fs, "auto_mkdir", False))
-        changed = changed or isinstance(getattr(obj, "_fs", None), AtomicLocalFileSystem)
+        if isinstance(fs, LocalFileSystem) and not isinstance(fs, ProjectFileSystem):
+            obj._fs = ProjectFileSystem(auto_mkdir=getattr(fs, "auto_mkdir", False))
+        changed = changed or isinstance(getattr(obj, "_fs", None), ProjectFileSystem)
     return changed
 
 
