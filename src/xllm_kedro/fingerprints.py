@@ -1,7 +1,8 @@
 """What each output was made from, so that a recovery run can tell stale outputs from fresh ones.
 
 When an output is saved, the run records a fingerprint of each input of the node that made it: the
-parameters' values, or the size and modification time of every file of a dataset on disk. An output
+parameters' values, or the content of a dataset's files (size and modification time above
+``CONTENT_LIMIT`` bytes, where hashing would cost more than it saves). An output
 is stale when an input changed since (a rerun rewrote it, a user edited it), when its record is
 missing, or when an output it is made from is stale. Records live in ``data/.fingerprints``.
 """
@@ -21,19 +22,43 @@ def params_stamp(value) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def files_stamp(paths: Iterable[Path]) -> str:
+CONTENT_LIMIT = 256 << 20
+
+
+def _visible_files(root: Path) -> list[Path]:
+    if root.is_file():
+        return [root]
+    return sorted(Path(d, f) for d, dirs, names in os.walk(root) for f in names
+                  if not any(part.startswith(".") for part in Path(d, f).relative_to(root).parts))
+
+
+def files_meta(paths: Iterable[Path]) -> str:
     """Size and modification time of every visible file under ``paths`` (temporary siblings excluded)."""
     digest = hashlib.sha256()
     for root in paths:
-        if not root.exists():
-            digest.update(f"{root}:missing".encode())
-            continue
-        files = [root] if root.is_file() else sorted(
-            Path(d, f) for d, dirs, names in os.walk(root) for f in names
-            if not any(part.startswith(".") for part in Path(d, f).relative_to(root).parts))
+        files = _visible_files(root) if root.exists() else []
+        digest.update(f"{root}:{len(files) if root.exists() else 'missing'}".encode())
         for path in files:
             stat = path.stat()
             digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def files_stamp(paths: Iterable[Path], limit: int = CONTENT_LIMIT) -> str:
+    """The content of the files under ``paths`` (a file rewritten unchanged keeps its stamp), or their
+    size and modification time when they hold more than ``limit`` bytes."""
+    paths = list(paths)
+    files = [(root, f) for root in paths if root.exists() for f in _visible_files(root)]
+    if sum(f.stat().st_size for _, f in files) > limit:
+        return "meta:" + files_meta(paths)
+    digest = hashlib.sha256()
+    for root in paths:
+        digest.update(f"{root}:{root.exists()}".encode())
+    for root, path in files:
+        digest.update(str(path.relative_to(root) if root.is_dir() else path.name).encode())
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
     return digest.hexdigest()
 
 

@@ -104,6 +104,7 @@ class FingerprintHook:
     def __init__(self):
         self._catalog = None
         self._store = None
+        self._stamps: dict[tuple[str, str], str] = {}  # (dataset, size and mtime) -> stamp, this run
 
     @hook_impl
     def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
@@ -126,11 +127,15 @@ class FingerprintHook:
 
     def _stamp(self, name: str) -> str:
         from xllm_kedro.datasets.atomic import local_paths
-        from xllm_kedro.fingerprints import files_stamp, params_stamp
+        from xllm_kedro.fingerprints import files_meta, files_stamp, params_stamp
 
         if name == "parameters" or name.startswith("params:"):
             return params_stamp(self._catalog.load(name))
-        return files_stamp(local_paths(self._catalog.get(name, fallback_to_runtime_pattern=True)))
+        paths = local_paths(self._catalog.get(name, fallback_to_runtime_pattern=True))
+        key = (name, files_meta(paths))
+        if key not in self._stamps:
+            self._stamps[key] = files_stamp(paths)
+        return self._stamps[key]
 
 
 class InputsExistHook:
