@@ -37,6 +37,7 @@ class ReadingOptions:
 
     skip_bad_lines: bool = False
     min_margin: float | None = None
+    min_records: int = 1  # fewer clean records (Alpaca) or pairs (parallel) for a language stop the run
 
     @classmethod
     def from_params(cls, params: Mapping | None, where: str = "parameters data_preparation.reading") -> "ReadingOptions":
@@ -46,6 +47,9 @@ class ReadingOptions:
             raise ValueError(f"{where}: unknown key(s) {sorted(unknown)}; known: {sorted(cls.__dataclass_fields__)}")
         if not isinstance(params.get("skip_bad_lines", False), bool):
             raise ValueError(f"{where}.skip_bad_lines must be true or false")
+        minimum = params.get("min_records", 1)
+        if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 0:
+            raise ValueError(f"{where}.min_records must be an integer >= 0, got {minimum!r}")
         margin = params.get("min_margin")
         if margin is not None and (isinstance(margin, bool) or not isinstance(margin, int | float)):
             raise ValueError(f"{where}.min_margin must be a number or null, got {margin!r}")

@@ -66,3 +66,17 @@ class StreamReport(Mapping):
 
     def __len__(self) -> int:
         return len(self._data())
+
+
+def at_least(produce: Callable[..., Iterator], minimum: int, what: str) -> Callable[..., Iterator]:
+    """``produce`` (whose last argument is its counts) failing, once its pass ends, if it kept fewer than
+    ``minimum`` records: the save that consumes it then writes nothing, and the error gives the counts."""
+
+    def checked(*args) -> Iterator:
+        counts = args[-1]
+        yield from produce(*args)
+        if counts.get("kept", 0) < minimum:
+            raise ValueError(f"{what}: {counts.get('kept', 0)} clean record(s) kept, fewer than parameters "
+                             f"data_preparation.reading.min_records = {minimum}; counts: {dict(counts)}")
+
+    return checked

@@ -154,8 +154,8 @@ def scaling_problems(spec) -> list[str]:
 
 def data_preparation_problems(spec) -> list[str]:
     check = Checker(spec, "data_preparation")
-    check.integer("min_records", 0)
     reading = Checker(check.spec.get("reading"), "data_preparation.reading")
+    reading.integer("min_records", 0)
     reading.flag("skip_bad_lines")
     reading.number("min_margin", -math.inf)
     reading.number("max_misaligned_share", 0, 1)

@@ -14,6 +14,7 @@ import pandas as pd
 from xllm_kedro.corpora import (DIRECTIONS, CleaningRules, CountedStream, ReadingOptions, Stream, StreamReport, build_mix,
                                 build_text_mix, clean_corpora, clean_instruction_stream, configure,
                                 instructions_from_records, with_limits)
+from xllm_kedro.corpora.streams import at_least
 from xllm_kedro.corpora.machine_translation import AlpacaTranslation, translate_instructions
 from xllm_kedro.analysis.budget_table import split_of
 from xllm_kedro.evaluation.sets import squad_examples
@@ -26,7 +27,9 @@ def prepare_alpaca_node(records, reading: dict) -> tuple[CountedStream, StreamRe
     Returns:
         The kept records (a stream) and its count report.
     """
-    stream = CountedStream(clean_instruction_stream, configure(records, ReadingOptions.from_params(reading)))
+    options = ReadingOptions.from_params(reading)
+    what = f"Alpaca records of {getattr(records, 'path', 'a hub dataset')}"
+    stream = CountedStream(at_least(clean_instruction_stream, options.min_records, what), configure(records, options))
     return stream, stream.report
 
 
@@ -43,7 +46,8 @@ def clean_parallel_node(cleaning: dict, reading: dict, lang: str, **corpora) -> 
         ``<corpus>.<count>`` (read, skipped bad lines, below the margin, kept, each rule's drops).
     """
     options = ReadingOptions.from_params(reading)
-    stream = CountedStream(clean_corpora, {name: configure(c, options) for name, c in corpora.items()}, lang,
+    stream = CountedStream(at_least(clean_corpora, options.min_records, f"parallel data of {lang!r}"),
+                           {name: configure(c, options) for name, c in corpora.items()}, lang,
                            CleaningRules.from_params(cleaning))
     return stream, stream.report
 
