@@ -121,3 +121,18 @@ def test_local_servers_bind_to_the_loopback_interface():
         assert "--host 127.0.0.1" in recipe, target
     mlflow_conf = yaml.safe_load((PROJECT_ROOT / "conf" / "base" / "mlflow.yml").read_text())
     assert mlflow_conf["ui"]["host"] == "127.0.0.1"
+
+
+def test_telemetry_is_off_through_the_project_files(monkeypatch):
+    consent = yaml.safe_load((PROJECT_ROOT / ".telemetry").read_text())
+    assert consent == {"consent": False}
+    assert PROJECT_ROOT / ".telemetry" in tracked_files() or not (PROJECT_ROOT / ".git").exists()
+    import importlib
+    import os
+
+    import xllm_kedro.settings as settings
+
+    for key in ("MLFLOW_DISABLE_TELEMETRY", "DO_NOT_TRACK"):
+        monkeypatch.delenv(key, raising=False)
+    importlib.reload(settings)
+    assert os.environ["MLFLOW_DISABLE_TELEMETRY"] == "true" and os.environ["DO_NOT_TRACK"] == "1"

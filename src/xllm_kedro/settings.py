@@ -1,9 +1,16 @@
 """Project settings (see https://docs.kedro.org/en/stable/kedro_project_setup/settings.html)."""
 
+import os
+
 from kedro.config import OmegaConfigLoader
 
 from xllm_kedro.hooks import (LocalFilesHook, FingerprintHook, InputsExistHook, JudgeCredentialsHook, KilledRunsHook,
                               RunLockHook, StudyHook)
+
+# Nothing leaves the machine, whatever the shell sets: MLflow's usage telemetry off for every run of the
+# project (kedro-telemetry reads its consent from .telemetry in the project root).
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("DO_NOT_TRACK", "1")
 
 HOOKS = (StudyHook(), RunLockHook(), InputsExistHook(), LocalFilesHook(), FingerprintHook(), KilledRunsHook(),
          JudgeCredentialsHook())

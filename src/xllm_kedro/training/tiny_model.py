@@ -63,11 +63,15 @@ def save_model(model, tokenizer, directory: str | Path) -> None:
 
 
 def load_model(directory: str | Path, *, dtype: torch.dtype = torch.float32, trust_remote_code: bool = False):
-    """Load a causal LM and its tokenizer from a local directory (never from a hub)."""
-    tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True, trust_remote_code=trust_remote_code)
-    model = AutoModelForCausalLM.from_pretrained(
-        directory, dtype=dtype, local_files_only=True, trust_remote_code=trust_remote_code
-    )
+    """Load a causal LM and its tokenizer from a local directory (never from a hub); a failure names the
+    directory (the loaders' own messages often name only a file inside it, or nothing)."""
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True, trust_remote_code=trust_remote_code)
+        model = AutoModelForCausalLM.from_pretrained(
+            directory, dtype=dtype, local_files_only=True, trust_remote_code=trust_remote_code
+        )
+    except Exception as err:  # safetensors, tokenizers and transformers raise types of their own
+        raise ValueError(f"cannot load the model in {directory}: {type(err).__name__}: {err}") from err
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     model.eval()
