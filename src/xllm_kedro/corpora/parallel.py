@@ -38,6 +38,7 @@ class ReadingOptions:
     skip_bad_lines: bool = False
     min_margin: float | None = None
     min_records: int = 1  # fewer clean records (Alpaca) or pairs (parallel) for a language stop the run
+    max_misaligned_share: float = 0.2  # a parallel corpus with more of its lines in misaligned blocks stops the run
 
     @classmethod
     def from_params(cls, params: Mapping | None, where: str = "parameters data_preparation.reading") -> "ReadingOptions":
@@ -50,6 +51,9 @@ class ReadingOptions:
         minimum = params.get("min_records", 1)
         if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 0:
             raise ValueError(f"{where}.min_records must be an integer >= 0, got {minimum!r}")
+        share = params.get("max_misaligned_share", 0.2)
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+            raise ValueError(f"{where}.max_misaligned_share must be a number in [0, 1], got {share!r}")
         margin = params.get("min_margin")
         if margin is not None and (isinstance(margin, bool) or not isinstance(margin, int | float)):
             raise ValueError(f"{where}.min_margin must be a number or null, got {margin!r}")

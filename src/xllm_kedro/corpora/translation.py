@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from xllm_kedro.prompts import TRANSLATION_TEMPLATES, translation_instruction
 from xllm_kedro.corpora.cleaning import CleaningReport, CleaningRules, clean_pairs
 from xllm_kedro.corpora.dedup import DigestSet
+from xllm_kedro.corpora.misalignment import MisalignmentWatch
 from xllm_kedro.corpora.parallel import ReadReport, read_pairs
 
 DIRECTIONS = ("en-x", "x-en", "both")
@@ -44,18 +45,36 @@ def instructions_from_records(records: Iterable[Mapping], target_lang: str, dire
     return translation_instructions(map(pair_of, records), target_lang, direction=direction, seed=seed)
 
 
-def clean_corpora(corpora: Mapping[str, Iterable], lang: str, rules: CleaningRules, counts: dict) -> Iterator[dict]:
+def _watched(pairs: Iterable[tuple[str, str]], watch: MisalignmentWatch) -> Iterator[tuple[str, str]]:
+    for en, x in pairs:
+        watch.observe(en, x)
+        yield en, x
+
+
+def clean_corpora(corpora: Mapping[str, Iterable], lang: str, rules: CleaningRules, counts: dict,
+                  max_misaligned_share: float = 1.0) -> Iterator[dict]:
     """The corpora of one language read and cleaned in order, as ``{"en", "x"}`` records; duplicates
-    are found across corpora. ``counts`` gets the totals and ``<corpus>.<count>`` for each corpus."""
+    are found across corpora. ``counts`` gets the totals and ``<corpus>.<count>`` for each corpus, with
+    its misaligned line ranges; a corpus whose misaligned share of lines is above
+    ``max_misaligned_share`` stops the stream, naming the ranges."""
     seen = DigestSet() if rules.deduplicate else None
     totals: Counter = Counter()
     per_corpus = {}
     for name, corpus in corpora.items():
-        read, clean = ReadReport(), CleaningReport()
-        for en, x in clean_pairs(read_pairs(corpus, lang, read), lang, rules, clean, seen=seen):
+        read, clean, watch = ReadReport(), CleaningReport(), MisalignmentWatch()
+        for en, x in clean_pairs(_watched(read_pairs(corpus, lang, read), watch), lang, rules, clean, seen=seen):
             yield {"en": en, "x": x}
-        part = {**read.as_dict(), **clean.as_dict(), "normalised_nfc": clean.normalised}
+        misaligned = watch.report()
+        if read.read and misaligned["misaligned_lines"] > max_misaligned_share * read.read:
+            files = [str(getattr(corpus, a)) for a in ("source_path", "target_path", "path") if hasattr(corpus, a)]
+            raise ValueError(f"parallel corpus {name!r} of {lang!r} ({', '.join(files) or 'rows'}): "
+                             f"{misaligned['misaligned_lines']} of {read.read} lines look misaligned "
+                             f"(lines {misaligned['misaligned_blocks']}), above parameters "
+                             f"data_preparation.reading.max_misaligned_share = {max_misaligned_share}")
+        part = {**read.as_dict(), **clean.as_dict(), "normalised_nfc": clean.normalised,
+                "misaligned_lines": misaligned["misaligned_lines"]}
         per_corpus.update({f"{name}.{k}": v for k, v in part.items()})
+        per_corpus[f"{name}.misaligned_blocks"] = misaligned["misaligned_blocks"]
         totals.update(part)
     counts.update(totals)
     counts.update(per_corpus)

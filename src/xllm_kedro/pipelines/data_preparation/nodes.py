@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict
+from functools import partial
 
 import pandas as pd
 
@@ -46,7 +47,8 @@ def clean_parallel_node(cleaning: dict, reading: dict, lang: str, **corpora) -> 
         ``<corpus>.<count>`` (read, skipped bad lines, below the margin, kept, each rule's drops).
     """
     options = ReadingOptions.from_params(reading)
-    stream = CountedStream(at_least(clean_corpora, options.min_records, f"parallel data of {lang!r}"),
+    clean = partial(clean_corpora, max_misaligned_share=options.max_misaligned_share)
+    stream = CountedStream(at_least(clean, options.min_records, f"parallel data of {lang!r}"),
                            {name: configure(c, options) for name, c in corpora.items()}, lang,
                            CleaningRules.from_params(cleaning))
     return stream, stream.report
