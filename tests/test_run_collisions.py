@@ -81,15 +81,26 @@ def test_runs_of_other_outputs_do_not_wait_for_each_other(tmp_path):
 
 @pytest.mark.e2e
 @pytest.mark.slow
-def test_two_kedro_runs_started_at_once_do_not_collide(project):
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    args = [str(__import__("pathlib").Path(sys.executable).with_name("kedro")), "run", "--env", "test",
-            "--pipelines=data_preparation"]
-    procs = [subprocess.Popen(args, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-             for _ in range(2)]
-    outs = [p.communicate(timeout=1200)[0] for p in procs]
-    codes = sorted(p.returncode for p in procs)
-    assert codes[0] == 0 and codes[1] != 0, outs
-    refused = next(out for p, out in zip(procs, outs) if p.returncode != 0)
-    assert "another run is producing" in refused and "PID" in refused and "started" in refused
-    kedro(project, "run", "--env", "test", "--pipelines=data_preparation", "--only-missing-outputs")
+def test_a_kedro_run_started_while_another_holds_its_outputs_is_refused(project):
+    holder = _start(project, 600)  # a run producing x_zh's outputs, under way
+    refused = kedro(project, "run", "--env", "test", "--pipelines=data_preparation", check=False)
+    out = (refused.stdout + refused.stderr).replace("\n", " ")
+    assert refused.returncode != 0
+    assert f"another run is producing 'x_zh': PID {holder.pid}" in " ".join(out.split()) and "started" in out
+    assert not [p for d in (project / "data").glob("0[2-8]_*") for p in d.rglob("*") if p.is_file()]
+    holder.terminate()
+    holder.wait()
+    kedro(project, "run", "--env", "test", "--pipelines=data_preparation")  # the lock is free again
+
+
+def test_sessions_start_one_at_a_time(tmp_path):
+    from xllm_kedro.locks import startup_lock
+
+    held = startup_lock(tmp_path)
+    waiter = subprocess.Popen([sys.executable, "-c", "import sys; from xllm_kedro.locks import startup_lock; "
+                               "startup_lock(sys.argv[1]); print('STARTED', flush=True)", str(tmp_path)],
+                              stdout=subprocess.PIPE, text=True)
+    with pytest.raises(subprocess.TimeoutExpired):
+        waiter.wait(timeout=3)  # it waits while the first session starts
+    held.close()
+    assert waiter.communicate(timeout=30)[0].strip() == "STARTED"

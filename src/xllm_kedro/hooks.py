@@ -26,10 +26,27 @@ class StudyHook:
 
 class RunLockHook:
     """Two runs cannot produce the same outputs at once: before anything else, a run takes a lock per
-    output group (locks.py) under ``data/.locks`` of the project, or stops naming the holder's PID and start."""
+    output group (locks.py) under ``data/.locks`` of the project, or stops naming the holder's PID and start.
+
+    Sessions also start one at a time (from context to catalog), so that two runs started together do
+    not race to create the MLflow store and experiment before they reach their output locks.
+    """
 
     def __init__(self):
         self._locks = None
+        self._startup = None
+
+    @hook_impl(tryfirst=True)
+    def after_context_created(self, context) -> None:
+        from xllm_kedro.locks import startup_lock
+
+        self._startup = startup_lock(Path(context.project_path) / "data" / ".locks")
+
+    @hook_impl(trylast=True)
+    def after_catalog_created(self) -> None:
+        if self._startup is not None:
+            self._startup.close()
+            self._startup = None
 
     @hook_impl(tryfirst=True)
     def before_pipeline_run(self, run_params, pipeline, catalog) -> None:

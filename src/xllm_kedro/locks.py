@@ -65,6 +65,14 @@ class RunLocks:
             os.close(fd)
 
 
+def startup_lock(directory: str | Path):
+    """Wait for, then hold, the project's start-up lock; closing the returned file releases it."""
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    handle = open(Path(directory) / "startup.lock", "a")
+    fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+    return handle
+
+
 def _holder(fd: int) -> dict:
     try:
         return json.loads(os.pread(fd, 4096, 0).decode() or "{}")
