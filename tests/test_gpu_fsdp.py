@@ -37,3 +37,34 @@ def test_fsdp2_bf16_trains_the_tiny_model_on_one_gpu(tmp_path, tiny_model_dir, m
     trained = response_loss(out, records, max_length=1024)  # the saved (gathered) weights, evaluated in fp32
     assert trained < 0.8 * untrained, (untrained, trained)
     assert summary["final_train_loss"] < 0.8 * untrained, (untrained, summary["final_train_loss"])
+
+
+def test_fsdp2_resumes_from_a_safetensors_checkpoint(tmp_path, tiny_model_dir):
+    """Killed mid-run, the FSDP2 job resumes from its checkpoint (safetensors and JSON, gathered on rank 0
+    and broadcast back) and finishes."""
+    import os
+    import signal
+    import subprocess
+
+    from xllm_kedro.training.launch import launch_command
+
+    config = PROJECT_ROOT / "conf" / "paper" / "accelerate" / "fsdp_1gpu.yaml"
+    write_jsonl(tmp_path / "train.jsonl", list(read_instructions(RAW / "alpaca" / "en.json")))
+    cfg = TrainConfig(base_model_dir=str(tiny_model_dir), train_file=str(tmp_path / "train.jsonl"),
+                      output_dir=str(tmp_path / "out"), global_batch_size=2, per_device_batch_size=2,
+                      num_epochs=20, learning_rate=3e-3, batching="packed", max_length=256, save_every=2)
+    cfg.save(tmp_path / "job.json")
+    cmd = launch_command(config, tmp_path / "job.json")
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_RUN_ID"}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                            start_new_session=True)
+    for line in proc.stdout:
+        if line.startswith("step 6/"):
+            os.killpg(proc.pid, signal.SIGKILL)
+            break
+    proc.wait()
+    assert (cfg.checkpoints / "step_6" / "model.safetensors").exists()
+    rerun = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert rerun.returncode == 0, rerun.stdout[-3000:] + rerun.stderr[-3000:]
+    assert "resumed from" in rerun.stdout
+    assert (tmp_path / "out" / "model.safetensors").exists()
