@@ -23,6 +23,7 @@ from xllm_kedro.analysis.allocation import (predicted_mean_score, slsqp_allocati
 from benchmarks.data_prep import data_prep_pairs_per_s, data_prep_peak_rss_mb_2m_pairs, data_prep_peak_rss_mb_10m_lines
 from benchmarks.generation import generation_vs_batch8_unsorted
 from benchmarks.sft import sft_mfu, sft_tokens_per_s_vs_alpaca_baseline
+from benchmarks.tokenizer import tokenizer_long_line_linearity
 from xllm_kedro.files import write_json
 from xllm_kedro.analysis.scaling import ScalingLaw
 from xllm_kedro.training.examples import length_grouped_batches
@@ -153,6 +154,7 @@ BENCHMARKS = {
     "data_prep_pairs_per_s": data_prep_pairs_per_s,
     "data_prep_peak_rss_mb_2m_pairs": data_prep_peak_rss_mb_2m_pairs,
     "data_prep_peak_rss_mb_10m_lines": data_prep_peak_rss_mb_10m_lines,
+    "tokenizer_long_line_linearity": tokenizer_long_line_linearity,
 }
 
 
