@@ -104,3 +104,12 @@ def test_sessions_start_one_at_a_time(tmp_path):
         waiter.wait(timeout=3)  # it waits while the first session starts
     held.close()
     assert waiter.communicate(timeout=30)[0].strip() == "STARTED"
+
+
+def test_a_session_that_never_reaches_its_catalog_delays_others_only_so_long(tmp_path):
+    from xllm_kedro.locks import startup_lock
+
+    held = startup_lock(tmp_path)
+    assert startup_lock(tmp_path, wait_s=0.5) is None  # it starts anyway, with a warning
+    held.close()
+    startup_lock(tmp_path, wait_s=0.5).close()

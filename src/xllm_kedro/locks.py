@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import socket
 import sys
 import time
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 
 class RunCollision(RuntimeError):
@@ -65,12 +68,25 @@ class RunLocks:
             os.close(fd)
 
 
-def startup_lock(directory: str | Path):
-    """Wait for, then hold, the project's start-up lock; closing the returned file releases it."""
+def startup_lock(directory: str | Path, wait_s: float = 60.0):
+    """Wait for the project's start-up lock and hold it; closing the returned file releases it.
+
+    A session that never reaches its catalog (``kedro mlflow ui``, say) would hold it for good, so the
+    wait is bounded: after ``wait_s`` this session starts anyway (None) and says so.
+    """
     Path(directory).mkdir(parents=True, exist_ok=True)
     handle = open(Path(directory) / "startup.lock", "a")
-    fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-    return handle
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return handle
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                handle.close()
+                log.warning("another session has held %s for %.0f s; starting without it", handle.name, wait_s)
+                return None
+            time.sleep(0.2)
 
 
 def _holder(fd: int) -> dict:
