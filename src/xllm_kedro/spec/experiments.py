@@ -7,10 +7,11 @@ an ablation or a sweep point is a configuration change.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from xllm_kedro.corpora import parse_source
 from xllm_kedro.spec.languages import check_languages
+from xllm_kedro.training.config import JOB_FIELDS, TrainConfig
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Experiment:
     sweep: SweepPoint | None = None
     split: BudgetSplit | None = None  # set only for budgeted runs, which need the allocation first
     pretraining: tuple[str, ...] = ()  # monolingual_<l>[:N]: continued pre-training before the mix (Figure 7)
+    training: tuple[tuple[str, object], ...] = ()  # overrides of parameters 'training' for this run only
 
     @property
     def budgeted(self) -> bool:
@@ -106,7 +108,7 @@ def _experiment(name: str, spec: Mapping, languages: list[str], declared: tuple[
     check_experiment_name(name, languages, reserved)
     if not isinstance(spec, Mapping) or not (spec.get("sources") or spec.get("pretraining")):
         raise ValueError(f"{where}: needs a 'sources' list (or a 'pretraining' list of monolingual_<lang>)")
-    unknown = set(spec) - {"sources", "eval_languages", "tasks", "pretraining"}
+    unknown = set(spec) - {"sources", "eval_languages", "tasks", "pretraining", "training"}
     if unknown:
         raise ValueError(f"{where}: unknown key(s) {sorted(unknown)}")
     sources = check_sources(spec.get("sources") or [], f"{where}.sources")
@@ -129,7 +131,21 @@ def _experiment(name: str, spec: Mapping, languages: list[str], declared: tuple[
     bad = set(tasks) - set(declared)
     if bad:
         raise ValueError(f"{where}.tasks: unknown task(s) {sorted(bad)}; declared in parameters 'tasks': {list(declared)}")
-    return Experiment(name, sources, evals, tasks, pretraining=pretraining)
+    return Experiment(name, sources, evals, tasks, pretraining=pretraining,
+                      training=_overrides(spec.get("training"), f"{where}.training"))
+
+
+def _overrides(spec, where: str) -> tuple[tuple[str, object], ...]:
+    """A run's own training settings over parameters 'training' (checked as a job config at build time)."""
+    if spec is None:
+        return ()
+    if not isinstance(spec, Mapping):
+        raise ValueError(f"{where}: a mapping of training settings, got {spec!r}")
+    settable = {f.name for f in fields(TrainConfig)} - JOB_FIELDS
+    unknown = sorted(set(spec) - settable)
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {unknown}; known: {sorted(settable)}")
+    return tuple(sorted(spec.items()))
 
 
 STRATEGIES = ("uniform", "temperature", "unimax", "optimised", "expected")  # analysis/budget_table.py
@@ -173,6 +189,7 @@ def load_experiments(params: Mapping) -> list[Experiment]:
     if sweep:
         sweep_langs = check_languages(list(sweep.get("languages", [])), where="parameters sweep.languages")
         sizes = list(sweep.get("translation_sizes", []))
+        training = _overrides(sweep.get("training"), "parameters sweep.training")
         if len(set(sizes)) != len(sizes) or len(sizes) < 3 or \
                 any(not isinstance(x, int) or isinstance(x, bool) or x <= 0 for x in sizes):
             raise ValueError("parameters sweep.translation_sizes: need at least 3 distinct positive integers to fit "
@@ -185,7 +202,7 @@ def load_experiments(params: Mapping) -> list[Experiment]:
             for size in sorted(sizes):
                 exps.append(Experiment(
                     sweep_experiment_name(lang, size), tuple(base) + (f"translation_en_{lang}:{size}",),
-                    (lang,), ("translation",), sweep=SweepPoint(lang, size),
+                    (lang,), ("translation",), sweep=SweepPoint(lang, size), training=training,
                 ))
     exps += _budgeted(params, languages, sweep_langs if sweep else [])
     names = [e.name for e in exps]

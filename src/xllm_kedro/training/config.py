@@ -10,6 +10,11 @@ from pathlib import Path
 from xllm_kedro.files import write_json
 
 
+# Set by the node that writes the job, never by parameters.
+JOB_FIELDS = frozenset({"base_model_dir", "train_file", "output_dir", "checkpoint_dir", "objective",
+                        "trust_remote_code"})
+
+
 @dataclass
 class TrainConfig:
     base_model_dir: str

@@ -1,5 +1,6 @@
 """instruction_tuning: a base model (built tiny, or given) and one accelerate job per staged experiment."""
 
+import copy
 import json
 import math
 import shutil
@@ -14,7 +15,7 @@ from xllm_kedro.pipelines.instruction_tuning import create_pipeline
 from xllm_kedro.spec.study import load_study
 from xllm_kedro.training.tiny_model import load_model
 
-from ...conftest import CPU_1PROC, RAW, response_loss, sample_parameters
+from ...conftest import CPU_1PROC, RAW, parameters, response_loss, sample_parameters
 from ..conftest import memory_catalog, small_parameters
 
 TRAIN_INPUTS = ["base_model", "params:training", "params:launcher", "params:trust_remote_code"]
@@ -95,3 +96,13 @@ def test_every_experiment_gets_a_model_that_learned_its_own_mix(use_parameters, 
     runs = mlflow.search_runs(experiment_names=["instruction_tuning_test"], output_format="list")
     assert sorted((r.info.run_name, r.info.status) for r in runs) == [("train/x_vi", "FINISHED"),
                                                                        ("train/x_zh", "FINISHED")]
+
+
+def test_the_sweep_node_hands_its_settings_to_the_job():
+    params = copy.deepcopy(parameters("test"))
+    params["sweep"]["training"] = {"max_steps": 7}
+    study = load_study(params)
+    nodes = {n.name: n for n in create_pipeline(study).nodes}
+    point = study.sweep[0]
+    node = next(n for name, n in nodes.items() if name.startswith(f"{point.name}.train_model_node"))
+    assert node.func.keywords["overrides"] == {"max_steps": 7}

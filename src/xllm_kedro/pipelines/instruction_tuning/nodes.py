@@ -48,9 +48,10 @@ def run_training_job(records: list[dict], model_dir: Path, hyperparameters: dict
 
 
 def train_model_node(train_mix: list[dict], base_model: Path, training: dict, launcher: dict, trust_remote_code: bool,
-                     experiment: str) -> Path:
-    """Instruction tuning of one experiment (loss on the response only)."""
-    return run_training_job(train_mix, base_model, training, launcher, trust_remote_code, experiment)
+                     experiment: str, overrides: dict | None = None) -> Path:
+    """Instruction tuning of one experiment (loss on the response only), with its own settings on top."""
+    return run_training_job(train_mix, base_model, {**training, **(overrides or {})}, launcher, trust_remote_code,
+                            experiment)
 
 
 def pretrain_node(text_mix: list[dict], model: Path, pretraining: dict, launcher: dict, trust_remote_code: bool,

@@ -24,7 +24,7 @@ def train_nodes(exp: Experiment) -> list[Node]:
                              [f"{exp.name}.pretraining_mix", "base_model", "params:pretraining", *JOB_INPUTS],
                              start, "continue_pretraining_node"))
     if exp.sources:
-        nodes.append(ns_node(exp.name, bound(train_model_node, experiment=exp.name),
+        nodes.append(ns_node(exp.name, bound(train_model_node, experiment=exp.name, overrides=dict(exp.training)),
                              [f"{exp.name}.train_mix", start, "params:training", *JOB_INPUTS],
                              f"{exp.name}.model", "train_model_node"))
     return nodes
