@@ -95,7 +95,7 @@ def sft_tokens_per_s_vs_alpaca_baseline(n: int = 512, epochs: int = 2, lr: float
         ours_cfg = TrainConfig(base_model_dir=str(tmp / "base"), train_file=str(tmp / "train.jsonl"),
                                output_dir=str(tmp / "ours"), learning_rate=lr, num_epochs=epochs, warmup_ratio=0.03,
                                global_batch_size=3, per_device_batch_size=3, max_length=512, seed=seed,
-                               batching="packed", log_every=1000)
+                               batching="token_budget", log_every=1000)
         baseline_s, ours_s = [], []
         for _ in range(rounds):
             baseline_s.append(_alpaca_trainer(tmp / "base", examples, tmp / "alpaca", batch=8, epochs=epochs, lr=lr,
@@ -134,7 +134,7 @@ def sft_mfu(steps_examples: int = 256, seed: int = 0) -> dict:
         write_jsonl(tmp / "train.jsonl", records)
         summary = train(TrainConfig(base_model_dir=str(tmp / "base"), train_file=str(tmp / "train.jsonl"),
                                     output_dir=str(tmp / "out"), learning_rate=1e-3, num_epochs=1, max_length=512,
-                                    global_batch_size=2, per_device_batch_size=2, batching="packed", log_every=1000))
+                                    global_batch_size=2, per_device_batch_size=2, batching="token_budget", log_every=1000))
         tokens = json.loads((tmp / "out" / "train_summary.json").read_text())["input_tokens"]
     tps = tokens / summary["train_seconds"]
     return {"value": round(6 * params * tps / peak, 4), "unit": "fraction of fp32 matmul peak",

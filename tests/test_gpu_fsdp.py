@@ -29,7 +29,7 @@ def test_fsdp2_bf16_trains_the_tiny_model_on_one_gpu(tmp_path, tiny_model_dir, m
     # settings take the response loss from about 6.0 (uniform over the vocabulary) to about 3.5.
     cfg = TrainConfig(base_model_dir=str(tiny_model_dir), train_file=str(tmp_path / "train.jsonl"),
                       output_dir=str(tmp_path / "out"), global_batch_size=4, per_device_batch_size=2,
-                      num_epochs=60, learning_rate=3e-3, batching="packed", max_length=1024)
+                      num_epochs=60, learning_rate=3e-3, batching="token_budget", max_length=1024)
     untrained = response_loss(tiny_model_dir, records, max_length=1024)
     out = train_with_accelerate(cfg, config, tmp_path / "job", run_name="train/fsdp")
     summary = json.loads((out / "train_summary.json").read_text())

@@ -31,7 +31,7 @@ class TrainConfig:
     max_steps: int = 0  # 0: derive from epochs
     seed: int = 42
     log_every: int = 1
-    batching: str = "packed"  # packed | length_grouped | random (random + padding: the Alpaca trainer's way)
+    batching: str = "packed"  # packed | token_budget | length_grouped | random (training/batching.py)
     save_every: int = 0  # optimiser steps between resumable checkpoints; 0: none
     checkpoint_dir: str = ""  # default: <output_dir>_checkpoints
     trust_remote_code: bool = False  # parameters 'trust_remote_code'
@@ -64,8 +64,9 @@ class TrainConfig:
             raise ValueError(f"{where}: warmup_ratio must be in [0, 1) and log_every at least 1")
         if cfg.global_batch_size < 1 or cfg.per_device_batch_size < 1:
             raise ValueError(f"{where}: batch sizes must be positive")
-        if cfg.batching not in {"packed", "length_grouped", "random"}:
-            raise ValueError(f"{where}: batching must be packed, length_grouped or random, got {cfg.batching!r}")
+        if cfg.batching not in {"packed", "token_budget", "length_grouped", "random"}:
+            raise ValueError(f"{where}: batching must be packed, token_budget, length_grouped or random, "
+                             f"got {cfg.batching!r}")
         if cfg.objective not in {"sft", "pretraining"}:
             raise ValueError(f"{where}: objective must be sft or pretraining, got {cfg.objective!r}")
         if cfg.lr_scheduler not in {"cosine", "linear", "constant"}:
@@ -73,7 +74,8 @@ class TrainConfig:
         return cfg
 
     def accumulation_steps(self, world_size: int) -> int:
-        """Micro-batches per optimiser step so that per-device x accumulation x world = global batch."""
+        """Micro-batches per optimiser step in the fixed-size modes: per-device x accumulation x world =
+        global batch (under ``packed`` the count varies per step, see batching.py)."""
         per_step = self.per_device_batch_size * world_size
         if self.global_batch_size % per_step:
             raise ValueError(

@@ -15,9 +15,9 @@ import argparse
 import json
 import math
 import os
-import random
 import shutil
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import torch
@@ -29,11 +29,15 @@ from xllm_kedro.files import iter_jsonl, write_json
 from xllm_kedro.training.tiny_model import load_model
 from xllm_kedro.training.checkpoints import fingerprint, latest_checkpoint, load_checkpoint, save_checkpoint
 from xllm_kedro.training.config import TrainConfig
-from xllm_kedro.training.examples import collate, encode_all, length_grouped_batches
+from xllm_kedro.training.batching import PACKED_MODES, epoch_steps, resolved_semantics, step_examples
+from xllm_kedro.training.examples import IGNORE_INDEX, collate, encode_all
 from xllm_kedro.training.loss import ResponseLoss
-from xllm_kedro.training.packing import collate_packed, pack_examples
+from xllm_kedro.training.packing import collate_packed
 from xllm_kedro.training.pretraining import encode_texts
 from xllm_kedro.training.segment_attention import packed_attention_implementation
+
+
+TRAINING_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "no": torch.float32}
 
 
 class _MlflowLogger:
@@ -46,6 +50,11 @@ class _MlflowLogger:
 
             self.client = MlflowClient()
 
+    def log_params(self, params: dict) -> None:
+        if self.run_id:
+            for key, value in params.items():
+                self.client.log_param(self.run_id, key, value)
+
     def log(self, metrics: dict[str, float], step: int) -> None:
         if self.run_id:
             ts = int(time.time() * 1000)
@@ -53,22 +62,15 @@ class _MlflowLogger:
                 self.client.log_metric(self.run_id, key, float(value), timestamp=ts, step=step)
 
 
-def epoch_batches(cfg: TrainConfig, examples: list[dict], epoch: int) -> list[list[int]]:
-    """The epoch's batches of example indices; a packed batch is a list of rows, each a list of examples."""
-    if cfg.batching == "packed":
-        rows = pack_examples([len(e["input_ids"]) for e in examples], cfg.max_length, seed=cfg.seed, epoch=epoch)
-        return [rows[i:i + cfg.per_device_batch_size] for i in range(0, len(rows), cfg.per_device_batch_size)]
-    if cfg.batching == "length_grouped":
-        return length_grouped_batches(examples, cfg.per_device_batch_size, seed=cfg.seed, epoch=epoch)
-    order = list(range(len(examples)))
-    random.Random(cfg.seed * 1000003 + epoch).shuffle(order)
-    return [order[i:i + cfg.per_device_batch_size] for i in range(0, len(order), cfg.per_device_batch_size)]
+def make_batch(cfg: TrainConfig, examples: list[dict], micro_batch: list, pad_id: int) -> dict:
+    if cfg.batching in PACKED_MODES:
+        return collate_packed(examples, micro_batch)
+    return collate([examples[i] for i in micro_batch], pad_id)
 
 
-def make_batch(cfg: TrainConfig, examples: list[dict], batch: list, pad_id: int) -> dict:
-    if cfg.batching == "packed":
-        return collate_packed(examples, batch)
-    return collate([examples[i] for i in batch], pad_id)
+def batch_examples(batch: dict) -> int:
+    """How many examples a collated micro-batch holds (a packed one marks each example's start)."""
+    return len(batch["cu_seq_lens_q"]) - 1 if "cu_seq_lens_q" in batch else batch["input_ids"].shape[0]
 
 
 class Heartbeat:
@@ -90,13 +92,14 @@ class Heartbeat:
 def train(cfg: TrainConfig) -> dict:
     # PartialState alone ignores ACCELERATE_USE_CPU (Accelerator does not): without it a CPU DDP launch
     # would start independent single-process runs.
-    accum = cfg.accumulation_steps(PartialState(cpu=parse_flag_from_env("ACCELERATE_USE_CPU")).num_processes)
-    accelerator = Accelerator(gradient_accumulation_steps=accum)
+    world = PartialState(cpu=parse_flag_from_env("ACCELERATE_USE_CPU")).num_processes
+    # Accumulation is explicit: each step runs its planned micro-batches (batching.py), weighted by tokens.
+    accelerator = Accelerator()
     set_seed(cfg.seed)
     model, tokenizer = load_model(cfg.base_model_dir, trust_remote_code=cfg.trust_remote_code)
     model.train()
     saved_attention = model.config._attn_implementation
-    if cfg.batching == "packed":
+    if cfg.batching in PACKED_MODES:
         model.set_attn_implementation(packed_attention_implementation(accelerator.device))
 
     with accelerator.main_process_first():
@@ -106,8 +109,12 @@ def train(cfg: TrainConfig) -> dict:
     if not examples:
         raise ValueError(f"{cfg.train_file}: no trainable example (read {len(records)} records)")
 
-    micro_per_epoch = len(epoch_batches(cfg, examples, 0))
-    steps_per_epoch = max(1, math.ceil(micro_per_epoch / (accum * accelerator.num_processes)))
+    lengths = [len(e["input_ids"]) for e in examples]
+    targets = [sum(label != IGNORE_INDEX for label in e["labels"]) for e in examples]
+    first_epoch = epoch_steps(cfg, lengths, 0, world)
+    if not first_epoch:
+        raise ValueError(f"{cfg.train_file}: {len(examples)} examples make no optimiser step for {world} processes")
+    steps_per_epoch = len(first_epoch)
     total_steps = cfg.max_steps or max(1, math.ceil(steps_per_epoch * cfg.num_epochs))
     decay, no_decay = [], []
     for name, p in model.named_parameters():
@@ -122,11 +129,13 @@ def train(cfg: TrainConfig) -> dict:
     # The scheduler stays unprepared: it counts optimiser steps of the global batch, stepped once each.
     model, optimizer = accelerator.prepare(ResponseLoss(model), optimizer)
     logger = _MlflowLogger(accelerator.is_main_process)
+    semantics = resolved_semantics(cfg, world, steps_per_epoch, len(examples))
+    logger.log_params(semantics)
 
     heartbeat = Heartbeat()
     heartbeat.beat(0)
     step, epoch, skip, tokens, input_tokens, start = 0, 0, 0, 0, 0, time.perf_counter()
-    last_loss = float("nan")
+    micro_done, last_loss = 0, float("nan")
     key = fingerprint(cfg)
     resume_from = latest_checkpoint(cfg.checkpoints, report=accelerator.print)
     if resume_from is not None and json.loads((resume_from / "trainer_state.json").read_text()).get("fingerprint") != key:
@@ -137,52 +146,58 @@ def train(cfg: TrainConfig) -> dict:
         resume_from = None
     if resume_from is not None:
         state = load_checkpoint(accelerator, resume_from, model, optimizer.optimizer, scheduler)
-        step, epoch, skip, last_loss = state["step"], state["epoch"], state["next_batch"], state["loss"]
+        step, epoch, skip, last_loss = state["step"], state["epoch"], state["next_step"], state["loss"]
         accelerator.print(f"resumed from {resume_from} at step {step}")
+    packed = cfg.batching in PACKED_MODES
     while step < total_steps:
-        batches = epoch_batches(cfg, examples, epoch)
-        usable = len(batches) - len(batches) % accelerator.num_processes or len(batches)
-        mine = batches[:usable][accelerator.process_index::accelerator.num_processes]  # equal count per rank
-        window_loss, window_micro = 0.0, 0
-        for position, batch_idx in enumerate(mine):
+        plan = first_epoch if epoch == 0 else epoch_steps(cfg, lengths, epoch, world)  # packed once per epoch
+        for position, planned in enumerate(plan):
             if position < skip:
                 continue
-            batch = {k: v.to(accelerator.device) if torch.is_tensor(v) else v
-                     for k, v in make_batch(cfg, examples, batch_idx, tokenizer.pad_token_id).items()}
-            with accelerator.accumulate(model):
-                loss = model(**batch)
-                accelerator.backward(loss)
-                grad_norm = accelerator.clip_grad_norm_(model.parameters(), 1.0) if accelerator.sync_gradients else None
-                optimizer.step()
-                if accelerator.sync_gradients:
-                    scheduler.step()
-                optimizer.zero_grad()
-            tokens += int((batch["labels"] != -100).sum())
-            input_tokens += int(batch["attention_mask"].sum()) if "attention_mask" in batch else batch["input_ids"].numel()
-            window_loss += loss.item()
-            window_micro += 1
-            if accelerator.sync_gradients:
-                step += 1
-                heartbeat.beat(step)
-                last_loss = accelerator.reduce(torch.tensor(window_loss / window_micro, device=accelerator.device), "mean").item()
-                window_loss, window_micro = 0.0, 0
-                if step % cfg.log_every == 0 or step == total_steps:
-                    elapsed = time.perf_counter() - start
-                    metrics = {
-                        "train_loss": last_loss,
-                        "learning_rate": scheduler.get_last_lr()[0],
-                        "grad_norm": float(grad_norm) if grad_norm is not None else float("nan"),
-                        "tokens_per_second": tokens * accelerator.num_processes / max(elapsed, 1e-9),
-                    }
-                    logger.log(metrics, step)
-                    accelerator.print(f"step {step}/{total_steps} loss {last_loss:.6f} lr {metrics['learning_rate']:.2e}",
-                                      flush=True)
-                if cfg.save_every and step % cfg.save_every == 0 and step < total_steps:
-                    save_checkpoint(accelerator, cfg.checkpoints, step,
-                                    {"epoch": epoch, "next_batch": position + 1, "loss": last_loss, "fingerprint": key},
-                                    model, optimizer.optimizer, scheduler)
-                if step >= total_steps:
-                    break
+            step_targets = sum(targets[i] for i in step_examples(planned, packed))
+            mine = planned.micro[accelerator.process_index]
+            step_loss, step_examples_here = 0.0, 0
+            for k, micro_batch in enumerate(mine):
+                batch = {key_: v.to(accelerator.device) if torch.is_tensor(v) else v
+                         for key_, v in make_batch(cfg, examples, micro_batch, tokenizer.pad_token_id).items()}
+                # Each micro-batch's mean loss weighted by its share of the step's target tokens (times the
+                # processes, whose gradients are averaged): the step's gradient is that of Eq. 1 over the batch.
+                share = int((batch["labels"][:, 1:] != IGNORE_INDEX).sum()) / step_targets
+                with nullcontext() if k == len(mine) - 1 else accelerator.no_sync(model):
+                    loss = model(**batch)
+                    accelerator.backward(loss * (share * accelerator.num_processes))
+                step_loss += loss.item() * share
+                step_examples_here += batch_examples(batch)
+                tokens += int((batch["labels"] != IGNORE_INDEX).sum())
+                input_tokens += int(batch["attention_mask"].sum()) if "attention_mask" in batch else batch["input_ids"].numel()
+            micro_done += len(mine)
+            grad_norm = accelerator.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+            step += 1
+            heartbeat.beat(step)
+            totals = accelerator.reduce(torch.tensor([step_loss, step_examples_here], dtype=torch.float64,
+                                                     device=accelerator.device), "sum")
+            last_loss, consumed = totals[0].item(), int(totals[1].item())
+            if step % cfg.log_every == 0 or step == total_steps:
+                elapsed = time.perf_counter() - start
+                metrics = {
+                    "train_loss": last_loss,
+                    "learning_rate": scheduler.get_last_lr()[0],
+                    "grad_norm": float(grad_norm),
+                    "tokens_per_second": tokens * accelerator.num_processes / max(elapsed, 1e-9),
+                    "batch_examples": consumed,
+                }
+                logger.log(metrics, step)
+                accelerator.print(f"step {step}/{total_steps} loss {last_loss:.6f} lr {metrics['learning_rate']:.2e} "
+                                  f"examples {consumed}", flush=True)
+            if cfg.save_every and step % cfg.save_every == 0 and step < total_steps:
+                save_checkpoint(accelerator, cfg.checkpoints, step,
+                                {"epoch": epoch, "next_step": position + 1, "loss": last_loss, "fingerprint": key},
+                                model, optimizer.optimizer, scheduler)
+            if step >= total_steps:
+                break
         epoch += 1
         skip = 0
 
@@ -196,7 +211,9 @@ def train(cfg: TrainConfig) -> dict:
         "input_tokens": input_tokens,
         "prompt_truncated": report.prompt_truncated,
         "dropped_no_room_for_response": report.dropped_no_room_for_response,
-        "gradient_accumulation_steps": accum,
+        "gradient_accumulation_steps": (cfg.accumulation_steps(world) if not cfg.batching == "packed"
+                                        else round(micro_done / max(step, 1), 3)),  # the mean where it varies
+        "batch_semantics": semantics["batch_semantics"],
         "world_size": accelerator.num_processes,
         "train_seconds": time.perf_counter() - start,
     }
@@ -204,9 +221,13 @@ def train(cfg: TrainConfig) -> dict:
     if accelerator.is_main_process:
         out = Path(cfg.output_dir)
         out.mkdir(parents=True, exist_ok=True)
-        weights = {k.removeprefix("lm."): v for k, v in state.items()}
+        # Saved in the training dtype (bf16 under bf16 mixed precision): half the disk of the fp32 master
+        # weights, and what evaluation loads on a GPU anyway.
+        dtype = TRAINING_DTYPES.get(accelerator.mixed_precision, torch.float32)
+        weights = {k.removeprefix("lm."): v.to(dtype) if v.is_floating_point() else v for k, v in state.items()}
         lm = accelerator.unwrap_model(model).lm
         lm.config._attn_implementation = saved_attention  # the packed-batch attention is for training only
+        lm.config.dtype = dtype
         lm.save_pretrained(out, state_dict=weights, safe_serialization=True)
         tokenizer.save_pretrained(out)
         write_json(out / "train_summary.json", summary)

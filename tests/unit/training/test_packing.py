@@ -1,4 +1,4 @@
-"""Packed rows: segment attention keeps each example's losses what they are alone; first-fit packing."""
+"""Packed rows: segment attention keeps each example's losses what they are alone; best-fit packing."""
 
 import torch
 
@@ -53,7 +53,7 @@ def test_packing_respects_the_row_length_and_keeps_every_example():
     rows = pack_examples(lengths, 100, seed=1, epoch=0)
     assert sorted(i for r in rows for i in r) == list(range(8))
     assert all(sum(lengths[i] for i in r) <= 100 for r in rows)
-    assert len(rows) == 4  # 400 tokens in rows of 100: first fit decreasing reaches the bound
+    assert len(rows) == 4  # 400 tokens in rows of 100: best fit decreasing reaches the bound
 
 
 def test_neighbours_in_a_packed_batch_change_nothing(tiny_model_dir):
