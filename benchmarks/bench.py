@@ -22,6 +22,7 @@ from xllm_kedro.analysis.allocation import (predicted_mean_score, slsqp_allocati
                                             solve_expected_allocation)
 from benchmarks.data_prep import data_prep_pairs_per_s, data_prep_peak_rss_mb_2m_pairs, data_prep_peak_rss_mb_10m_lines
 from benchmarks.generation import generation_vs_batch8_unsorted
+from benchmarks.packing import packing_1_5m_examples_seconds
 from benchmarks.sft import sft_mfu, sft_tokens_per_s_vs_alpaca_baseline
 from benchmarks.tokenizer import tokenizer_long_line_linearity
 from xllm_kedro.files import write_json
@@ -145,6 +146,7 @@ def allocation_expected_10k_draws_seconds(languages: int = 100, draws: int = 100
 BENCHMARKS = {
     "default_run_seconds": default_run_seconds,
     "padding_length_grouped_vs_random": padding_length_grouped_vs_random,
+    "packing_1_5m_examples_seconds": packing_1_5m_examples_seconds,
     "allocation_vs_slsqp_speed": allocation_vs_slsqp_speed,
     "allocation_10k_languages_seconds": allocation_10k_languages_seconds,
     "allocation_expected_10k_draws_seconds": allocation_expected_10k_draws_seconds,
