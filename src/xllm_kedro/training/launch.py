@@ -11,6 +11,7 @@ group is killed and the node fails naming the job and its last log lines.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import shutil
@@ -54,10 +55,11 @@ def job_workspace(root: Path) -> Path:
     return folder
 
 
-def launch_command(accelerate_config: str | Path, job_config: str | Path) -> list[str]:
-    """The exact command a user could also run by hand on a GPU machine."""
+def launch_command(accelerate_config: str | Path, job_config: str | Path, entry_point: str = ENTRY_POINT) -> list[str]:
+    """The exact command a user could also run by hand on a GPU machine (training, or evaluation's
+    generation job as ``entry_point``)."""
     accelerate = Path(sys.executable).with_name("accelerate")
-    return [str(accelerate), "launch", "--config_file", str(accelerate_config), "-m", ENTRY_POINT,
+    return [str(accelerate), "launch", "--config_file", str(accelerate_config), "-m", entry_point,
             "--config", str(job_config)]
 
 
@@ -77,6 +79,13 @@ def _kill_group(proc: subprocess.Popen, grace_s: float = 10.0) -> None:
                 os.killpg(proc.pid, 0)
             except ProcessLookupError:
                 return
+
+
+def job_environment(accelerate_config: Path) -> dict[str, str]:
+    """What the launch needs beyond the YAML: multi-process CPU (gloo) needs ACCELERATE_USE_CPU set."""
+    if not accelerate_config.exists():
+        raise FileNotFoundError(f"accelerate config not found: {accelerate_config} (parameters launcher.accelerate_config)")
+    return {"ACCELERATE_USE_CPU": "true"} if (yaml.safe_load(accelerate_config.read_text()) or {}).get("use_cpu") else {}
 
 
 def run_job(cmd: list[str], env: dict[str, str], *, name: str | None = None, timeout_s: float | None = None,
@@ -128,20 +137,19 @@ def run_job(cmd: list[str], env: dict[str, str], *, name: str | None = None, tim
                                + "\n".join(tail))
 
 
-def run_in_process(accelerate_config: Path, job_config: Path, env: dict[str, str]) -> None:
+def run_in_process(accelerate_config: Path, job_config: Path, env: dict[str, str], entry_point: str = ENTRY_POINT) -> None:
     """Run the entry point here, with ``env`` set for its duration; only a one-process config may."""
     settings = yaml.safe_load(accelerate_config.read_text()) or {}
     if settings.get("num_processes", 1) != 1 or settings.get("num_machines", 1) != 1:
         raise ValueError(f"parameters launcher.in_process needs a one-process accelerate config; "
                          f"{accelerate_config} has num_processes={settings.get('num_processes')}")
-    from xllm_kedro.training.sft import main
-
+    main = importlib.import_module(entry_point).main
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
         main(["--config", str(job_config)])
     except Exception as err:
-        raise TrainingJobError(f"training job {job_config} failed in process: {err}") from err
+        raise TrainingJobError(f"job {job_config} failed in process: {err}") from err
     finally:
         for key, value in saved.items():
             if value is None:
@@ -159,13 +167,9 @@ def train_with_accelerate(cfg: TrainConfig, accelerate_config: str | Path, workd
     or overruns ``timeout_s`` (an in-process job stops itself at the deadline, between steps).
     """
     accelerate_config = Path(accelerate_config)
-    if not accelerate_config.exists():
-        raise FileNotFoundError(f"accelerate config not found: {accelerate_config} (parameters launcher.accelerate_config)")
+    job_env = {**(extra_env or {}), **job_environment(accelerate_config)}
     job_config = Path(workdir) / "job.json"
     cfg.save(job_config)
-    job_env = dict(extra_env or {})
-    if (yaml.safe_load(accelerate_config.read_text()) or {}).get("use_cpu"):
-        job_env["ACCELERATE_USE_CPU"] = "true"  # multi-process CPU (gloo) needs it; the YAML key alone is not enough
     with mlflow.start_run(run_name=run_name, nested=mlflow.active_run() is not None) as run:
         tag_process(run.info.run_id)
         mlflow.set_tags({"checkpoint_dir": str(cfg.checkpoints.resolve()), "output_dir": str(Path(cfg.output_dir).resolve()),

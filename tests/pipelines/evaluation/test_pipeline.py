@@ -4,25 +4,29 @@ import json
 import logging
 from dataclasses import asdict
 
+import mlflow
 from kedro.runner import SequentialRunner
 
 from xllm_kedro.evaluation.sets import squad_examples
 from xllm_kedro.pipelines.evaluation import create_pipeline
 
-from ...conftest import RAW
+from ...conftest import CPU_1PROC, RAW
 from ..conftest import memory_catalog, small_parameters
 
 OUTPUTS = ("x_zh.predictions", "x_zh.metrics", "m_all.metrics", "evaluation_results", "evaluation_table",
            "evaluation_table_md", "translation_chart", "evaluation_metrics")
 
 
-def test_every_declared_task_runs_on_the_tiny_model(use_parameters, tiny_model_dir, chat_server, caplog):
+def test_every_declared_task_runs_on_the_tiny_model(use_parameters, tiny_model_dir, chat_server, caplog, tmp_path,
+                                                    mlflow_store):
     endpoint, seen, replies = chat_server
     replies += ["YES"] * 100
     params = small_parameters(["zh", "vi"], {
         "x_zh": {"sources": ["alpaca_en"], "eval_languages": ["zh", "vi"]},
         "m_all": {"sources": ["alpaca_en"], "eval_languages": ["zh"], "tasks": ["translation"]}})
     params["evaluation"] = {**params["evaluation"], "max_examples": 5}
+    params["launcher"] = {"accelerate_config": str(CPU_1PROC), "workdir": str(tmp_path / "jobs"), "in_process": True}
+    mlflow_store("evaluation_pipeline")
     params["evaluation"]["scorers"] = {**params["evaluation"]["scorers"],
                                        "llm_judge": {**params["evaluation"]["scorers"]["llm_judge"], "enabled": True}}
     use_parameters(params)
@@ -65,6 +69,13 @@ def test_every_declared_task_runs_on_the_tiny_model(use_parameters, tiny_model_d
     assert len(figure.axes) == 2 * 2  # (bleu, chrf) x (En->X, X->En)
     assert "x_zh.qa.zh.f1" in catalog["evaluation_metrics"].load()
 
+    # generation ran as the job (its files in the job folder), and each child run holds its metrics
+    job = tmp_path / "jobs" / "eval" / "x_zh"
+    assert {"job.json", "requests.json", "outputs.json"} <= {p.name for p in job.iterdir()}
+    runs = {r.info.run_name: r for r in mlflow.search_runs(experiment_names=["evaluation_pipeline"], output_format="list")}
+    assert set(runs) == {"eval/x_zh", "eval/m_all"}
+    assert runs["eval/x_zh"].data.metrics["translation.en-zh.bleu"] == metrics["translation.en-zh.bleu"]
+    assert runs["eval/x_zh"].data.tags["in_process"] == "true"
 
 def test_models_with_a_declared_baseline_are_tested_against_it(use_parameters):
     from ...conftest import parameters

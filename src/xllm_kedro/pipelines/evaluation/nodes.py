@@ -6,23 +6,23 @@ from functools import partial
 from pathlib import Path
 
 import pandas as pd
-import torch
 
 from xllm_kedro.analysis.significance import significance_table
 from xllm_kedro.evaluation.scorers.comet import comet_scores, comet_settings
 from xllm_kedro.evaluation.comparison import comparison_figure, language_comparison
 from xllm_kedro.evaluation.report import long_results, markdown, translation_figure, wide_results
-from xllm_kedro.evaluation.runner import evaluate_model, llm_qa_judge
+from xllm_kedro.evaluation.job import evaluate_in_job
+from xllm_kedro.evaluation.runner import llm_qa_judge, score_units, unit_requests
 from xllm_kedro.evaluation.scorers.chat import endpoint_from_credentials
-from xllm_kedro.training.tiny_model import load_model
 from xllm_kedro.spec.tasks import load_tasks
 from xllm_kedro.pipelines._build import mlflow_metrics
 
 
-def evaluate_model_node(model_dir: Path, evaluation: dict, tasks: dict, trust_remote_code: bool,
+def evaluate_model_node(model_dir: Path, evaluation: dict, tasks: dict, trust_remote_code: bool, launcher: dict,
                         llm_judge_credentials: dict, *data, experiment: str, units: list[tuple[str, str]],
                         sets: list[tuple[str, str]]) -> tuple[list[dict], dict]:
-    """Greedy generation on every (task, language) unit of the experiment, scored by the task's metrics.
+    """Greedy generation on every (task, language) unit of the experiment in an accelerate job (as
+    training runs), scored here by the task's metrics in the MLflow child run ``eval/<experiment>``.
 
     Args:
         data: the evaluation sets, one per (task, language) of ``sets`` in order (a translation task
@@ -31,7 +31,6 @@ def evaluate_model_node(model_dir: Path, evaluation: dict, tasks: dict, trust_re
     Returns:
         All predictions, and metrics keyed ``<task>.<lang or pair>.<metric>``.
     """
-    torch.manual_seed(evaluation["seed"])
     declared = load_tasks(tasks)
     metrics_wanted = {m for name, _ in units for m in declared[name].metrics}
     scorers = evaluation.get("scorers") or {}
@@ -41,11 +40,12 @@ def evaluate_model_node(model_dir: Path, evaluation: dict, tasks: dict, trust_re
         judge = llm_qa_judge(endpoint, int(scorers["llm_judge"].get("max_questions") or 0))
     if "comet" in metrics_wanted and (settings := comet_settings(scorers.get("comet") or {})):
         comet = partial(comet_scores, settings)
-    model, tokenizer = load_model(model_dir, trust_remote_code=trust_remote_code)
-    records, metrics = evaluate_model(
-        model, tokenizer, declared, [tuple(u) for u in units], dict(zip(map(tuple, sets), data)),
-        batch_size=evaluation["batch_size"], limit=evaluation.get("max_examples") or None,
-        spm_path=evaluation.get("spbleu_model"), judge=judge, comet=comet)
+    units, inputs, limit = [tuple(u) for u in units], dict(zip(map(tuple, sets), data)), evaluation.get("max_examples") or None
+    score = partial(score_units, declared, units, inputs, limit=limit, spm_path=evaluation.get("spbleu_model"),
+                    judge=judge, comet=comet)
+    records, metrics = evaluate_in_job(experiment, unit_requests(declared, units, inputs, limit=limit), model_dir, score,
+                                       launcher=launcher, batch_size=evaluation["batch_size"], seed=evaluation["seed"],
+                                       trust_remote_code=trust_remote_code)
     return [{"experiment": experiment, **r} for r in records], metrics
 
 

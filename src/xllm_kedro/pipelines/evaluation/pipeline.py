@@ -20,7 +20,7 @@ def evaluate_node(study: Study, exp: Experiment) -> Node | None:
         key for name, lang in units
         for key in ([(name, lang), (name, "en")] if study.tasks[name].kind == "translation" else [(name, lang)])))
     func = bound(evaluate_model_node, experiment=exp.name, units=units, sets=sets)
-    inputs = [f"{exp.name}.model", "params:evaluation", "params:tasks", "params:trust_remote_code",
+    inputs = [f"{exp.name}.model", "params:evaluation", "params:tasks", "params:trust_remote_code", "params:launcher",
               "llm_judge_credentials", *(study.tasks[name].dataset(lang) for name, lang in sets)]
     return ns_node(exp.name, func, inputs, [f"{exp.name}.predictions", f"{exp.name}.metrics"], "evaluate_model_node")
 
