@@ -21,6 +21,7 @@ from pathlib import Path
 from xllm_kedro.analysis.allocation import (predicted_mean_score, slsqp_allocation, solve_allocation,
                                             solve_expected_allocation)
 from benchmarks.data_prep import data_prep_pairs_per_s, data_prep_peak_rss_mb_2m_pairs, data_prep_peak_rss_mb_10m_lines
+from benchmarks.evaluation_job import evaluation_job_vs_in_process
 from benchmarks.generation import generation_vs_batch8_unsorted
 from benchmarks.packing import packing_1_5m_examples_seconds
 from benchmarks.sft import sft_mfu, sft_tokens_per_s_vs_alpaca_baseline
@@ -153,6 +154,7 @@ BENCHMARKS = {
     "sft_tokens_per_s_vs_alpaca_baseline": sft_tokens_per_s_vs_alpaca_baseline,
     "sft_mfu": sft_mfu,
     "generation_vs_batch8_unsorted": generation_vs_batch8_unsorted,
+    "evaluation_job_vs_in_process": evaluation_job_vs_in_process,
     "data_prep_pairs_per_s": data_prep_pairs_per_s,
     "data_prep_peak_rss_mb_2m_pairs": data_prep_peak_rss_mb_2m_pairs,
     "data_prep_peak_rss_mb_10m_lines": data_prep_peak_rss_mb_10m_lines,
