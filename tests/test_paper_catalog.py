@@ -1,5 +1,6 @@
-"""conf/paper declares the hub sources of data_preparation and evaluation (not run here: no network). The
-entries must parse and name their dataset types; the pipelines built from conf/paper's parameters must read them."""
+"""conf/paper declares the hub sources of data_preparation and evaluation (no network here: their local
+replicas are read in test_paper_hub_replicas.py). The entries must parse and name their dataset types; the
+pipelines built from conf/paper's parameters must read them."""
 
 from __future__ import annotations
 
@@ -18,16 +19,18 @@ PAPER = PROJECT_ROOT / "conf" / "paper"
 def test_paper_catalog_parses_and_names_its_hub_datasets():
     catalog = yaml.safe_load((PAPER / "catalog.yml").read_text(encoding="utf-8"))
     hub = {name: entry for name, entry in catalog.items()
-           if entry["type"] == "huggingface.HFDataset" and not name.startswith("_")}  # "_x": a YAML anchor only
-    assert {"en.alpaca_raw", "{lang}.alpaca_raw", "{lang}.wikimatrix_raw", "zh.news_commentary_raw"} <= set(hub)
+           if entry["type"] == "xllm_kedro.datasets.HubDataset" and not name.startswith("_")}  # "_x": an anchor only
+    assert {"en.alpaca_raw", "{lang}.wikimatrix_raw", "zh.news_commentary_raw", "hi.news_commentary_raw"} <= set(hub)
+    assert "{lang}.alpaca_raw" not in hub  # Alpaca-X is machine-translated here, as in the paper
     for name, entry in hub.items():
-        assert entry["dataset_name"].count("/") == 1, name
+        assert entry["dataset_name"].removeprefix("${runtime_params:hub_root,''}").count("/") == 1, name
         # training corpora read the train split; the evaluation sets (qa, flores) their test splits
         training = name.endswith(("alpaca_raw", "wikimatrix_raw", "news_commentary_raw"))
-        assert entry["dataset_kwargs"]["split"] in ({"train"} if training else {"validation", "test", "devtest"}), name
+        split = entry["dataset_kwargs"]["split"].split("[")[0]
+        assert split in ({"train"} if training else {"validation", "test", "devtest"}), name
         assert entry["metadata"]["kedro-viz"]["layer"] == "raw"
-    module = importlib.import_module("kedro_datasets.huggingface")  # the type the entries name exists
-    assert hasattr(module, "HFDataset")
+    module = importlib.import_module("xllm_kedro.datasets")  # the type the entries name exists
+    assert hasattr(module, "HubDataset")
 
 
 def test_paper_parameters_name_a_declared_corpus_for_every_language():
@@ -47,8 +50,8 @@ def test_paper_catalog_reads_the_three_evaluation_sets_from_the_hub():
     tasks = load_tasks(declared_tasks("paper"))
     assert tasks["qa"].dataset("zh") == "zh.qa_examples"  # prepared from {lang}.qa_raw by data_preparation
     for name in ("{lang}.qa_raw", tasks["mlqa"].data, tasks["translation"].dataset("el")):
-        assert catalog[name]["type"] == "huggingface.HFDataset", name
-    assert catalog["{lang}.qa_raw"]["dataset_name"] == "google/xquad"
-    assert catalog["{lang}.mlqa_raw"]["dataset_name"] == "facebook/mlqa"
-    assert catalog["el.flores101"]["dataset_name"] == "gsarti/flores_101"
-    assert catalog["el.flores101"]["dataset_kwargs"]["split"] == "devtest"
+        assert catalog[name]["type"] == "xllm_kedro.datasets.HubDataset", name
+    assert catalog["{lang}.qa_raw"]["dataset_name"].endswith("}google/xquad")
+    assert catalog["{lang}.mlqa_raw"]["dataset_name"].endswith("}google/xtreme")  # facebook/mlqa: a loading script
+    assert catalog["el.flores_raw"]["dataset_name"].endswith("}facebook/flores")
+    assert catalog["el.flores_raw"]["dataset_kwargs"] == {"name": "ell_Grek", "split": "devtest"}

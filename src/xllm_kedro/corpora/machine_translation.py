@@ -48,11 +48,25 @@ class AlpacaTranslation:
         return self.enabled and lang in self.languages
 
 
+def forced_target(tokenizer, target_lang: str) -> dict:
+    """For a many-to-many model with FLORES-200 language tokens (NLLB), the source set to English and the
+    target's token forced as the first generated one: unforced, NLLB may answer in any language. Other
+    seq2seq models (one direction each, e.g. OPUS-MT) need nothing."""
+    code = get_language(target_lang, where="alpaca translation target").flores
+    vocab = tokenizer.get_vocab()
+    if not code or code not in vocab:
+        if "eng_Latn" in vocab:
+            raise ValueError(f"the translation model has language tokens but none for {target_lang!r} ({code or 'no FLORES code'})")
+        return {}
+    tokenizer.src_lang = "eng_Latn"
+    return {"forced_bos_token_id": vocab[code]}
+
+
 def translator(model_dir: Path, target_lang: str, batch_size: int, max_new_tokens: int,
                forced_token: str | None = None) -> Callable[[list[str]], list[str]]:
     """English texts -> ``target_lang`` with a local model: a causal model is prompted with the translation
     instruction naming the language; a seq2seq model (NLLB, M2M) starts its output with ``forced_token``,
-    the token of the target language, when given."""
+    the token of the target language, when given, else the FLORES-200 token the tokenizer knows (forced_target)."""
     import torch
     from transformers import AutoConfig, AutoModelForSeq2SeqLM, AutoTokenizer
 
@@ -68,12 +82,13 @@ def translator(model_dir: Path, target_lang: str, batch_size: int, max_new_token
                                       stop=("\n\n###", "### Instruction"), desc=f"translate alpaca to {target_lang}")
     tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
     model = AutoModelForSeq2SeqLM.from_pretrained(model_dir, local_files_only=True).eval()
-    forced = {}
     if forced_token:
         token_id = tokenizer.convert_tokens_to_ids(forced_token)
         if token_id is None or token_id == tokenizer.unk_token_id:
             raise ValueError(f"{model_dir}: the tokenizer has no token {forced_token!r} to force {target_lang!r}")
         forced = {"forced_bos_token_id": token_id}
+    else:
+        forced = forced_target(tokenizer, target_lang)
 
     @torch.inference_mode()
     def seq2seq(texts: list[str]) -> list[str]:

@@ -10,18 +10,19 @@ class Language:
     code: str
     name: str
     script: str  # Unicode script the target side is expected to be written in
+    flores: str = ""  # FLORES-200 code: the language token of NLLB models and the config of facebook/flores
 
 
 LANGUAGES: dict[str, Language] = {
     lang.code: lang
     for lang in (
-        Language("en", "English", "Latin"),
-        Language("ar", "Arabic", "Arabic"),
-        Language("el", "Greek", "Greek"),
-        Language("hi", "Hindi", "Devanagari"),
-        Language("tr", "Turkish", "Latin"),
-        Language("vi", "Vietnamese", "Latin"),
-        Language("zh", "Chinese", "Han"),
+        Language("en", "English", "Latin", "eng_Latn"),
+        Language("ar", "Arabic", "Arabic", "arb_Arab"),
+        Language("el", "Greek", "Greek", "ell_Grek"),
+        Language("hi", "Hindi", "Devanagari", "hin_Deva"),
+        Language("tr", "Turkish", "Latin", "tur_Latn"),
+        Language("vi", "Vietnamese", "Latin", "vie_Latn"),
+        Language("zh", "Chinese", "Han", "zho_Hans"),
         # The controlled world (xllm_kedro.world), ISO 639-2 private-use codes: near, mid and far from English.
         Language("qaa", "Nearese", "Latin"),
         Language("qab", "Midese", "Latin"),

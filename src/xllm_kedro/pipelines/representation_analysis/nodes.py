@@ -9,11 +9,11 @@ import pandas as pd
 from xllm_kedro.analysis.alignment import alignment_history, alignment_table, pca_points
 from xllm_kedro.analysis.plots import alignment_figure, pca_figure
 from xllm_kedro.analysis.representations import pooled_hidden_states
-from xllm_kedro.evaluation.sets import text_lines
+from xllm_kedro.evaluation.sets import sentences
 from xllm_kedro.training.tiny_model import load_model
 
 
-def encode_and_align_node(model_dir: Path, analysis: dict, trust_remote_code: bool, *flores: str, model: str,
+def encode_and_align_node(model_dir: Path, analysis: dict, trust_remote_code: bool, *flores, model: str,
                           languages: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Encode the parallel sentences (``flores`` in ``languages`` order, English first) with every layer.
 
@@ -22,9 +22,9 @@ def encode_and_align_node(model_dir: Path, analysis: dict, trust_remote_code: bo
     """
     llm, tokenizer = load_model(model_dir, trust_remote_code=trust_remote_code)
     limit = analysis.get("max_sentences") or None
-    states = {lang: pooled_hidden_states(llm, tokenizer, text_lines(text)[:limit], batch_size=analysis["batch_size"],
-                                         desc=f"{model}/{lang}")
-              for lang, text in zip(languages, flores)}
+    states = {lang: pooled_hidden_states(llm, tokenizer, sentences(data, f"{lang}.flores_raw", "sentence")[:limit],
+                                         batch_size=analysis["batch_size"], desc=f"{model}/{lang}")
+              for lang, data in zip(languages, flores)}
     return (alignment_table(model, states, seed=analysis["seed"], cka=analysis["cka"]),
             pca_points(model, states, analysis["pca_layers"]))
 

@@ -10,7 +10,7 @@ from xllm_kedro.analysis.plots import scaling_laws_figure
 from xllm_kedro.analysis.representations import language_gammas
 from xllm_kedro.analysis.scaling import ScalingLaw
 from xllm_kedro.analysis.scaling_fits import fit_laws, law_comparison, law_summary, sweep_points
-from xllm_kedro.evaluation.sets import text_lines
+from xllm_kedro.evaluation.sets import sentences
 from xllm_kedro.pipelines._build import mlflow_metrics
 from xllm_kedro.training.tiny_model import load_model
 
@@ -20,11 +20,14 @@ def language_similarity_node(model_dir: Path, scaling: dict, trust_remote_code: 
     """gamma per language (``flores`` in the order of ``languages``), by ``scaling.gamma_method``;
     ``scaling.gamma`` overrides it."""
     given = {lang: float(v) for lang, v in (scaling.get("gamma") or {}).items() if lang in languages}
-    todo = {lang: text_lines(text) for lang, text in zip(languages, flores) if lang not in given}
+    # FLORES as a one-per-line text or as hub rows with a `sentence` column (conf/paper)
+    todo = {lang: sentences(data, f"{lang}.flores_raw", "sentence") for lang, data in zip(languages, flores)
+            if lang not in given}
     if todo:
         model, tokenizer = load_model(model_dir, trust_remote_code=trust_remote_code)
-        given |= language_gammas(model, tokenizer, text_lines(english), todo, layer=scaling["similarity_layer"],
-                                 seed=scaling["seed"], method=scaling.get("gamma_method", "cosine"))
+        given |= language_gammas(model, tokenizer, sentences(english, "en.flores_raw", "sentence"), todo,
+                                 layer=scaling["similarity_layer"], seed=scaling["seed"],
+                                 method=scaling.get("gamma_method", "cosine"))
     return dict(sorted(given.items()))
 
 
