@@ -14,7 +14,7 @@ export DO_NOT_TRACK := 1
 export TOKENIZERS_PARALLELISM := false
 export PYTHONWARNINGS := ignore
 
-.PHONY: install world run test test-fast bench viz viz-build mlflow-ui clean
+.PHONY: install world run test test-fast bench rehearse-paper viz viz-build mlflow-ui clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ test-fast: install      ## the tests not marked slow: no `kedro run`, no trainin
 
 bench: install          ## benchmarks -> data/08_reporting/benchmarks.json
 	$(BIN)/python -m benchmarks.bench
+
+rehearse-paper: install ## conf/paper end to end on this CPU, offline: local hub replicas, tiny models, CPU launcher
+	$(BIN)/python -m rehearsal
 
 viz: install            ## lineage in the browser at http://127.0.0.1:4141
 	$(BIN)/kedro viz run --host 127.0.0.1 --no-browser

@@ -28,7 +28,9 @@ class AlpacaTranslation:
     max_new_tokens: int = 256
 
     @classmethod
-    def from_params(cls, params: Mapping | None, languages: list[str]) -> "AlpacaTranslation":
+    def from_params(cls, params: Mapping | None, languages: list[str] | None = None) -> "AlpacaTranslation":
+        """``languages``: the study's target languages, which every listed one must be among (None: the
+        study has checked that already)."""
         where = "parameters data_preparation.alpaca_translation"
         params = dict(params or {})
         unknown = set(params) - set(cls.__dataclass_fields__)
@@ -40,7 +42,7 @@ class AlpacaTranslation:
                 raise ValueError(f"{where}.model_dir: a local model directory is needed when enabled")
             for lang in spec.languages:
                 get_language(lang, where=f"{where}.languages")
-                if lang not in languages:
+                if languages is not None and lang not in languages:
                     raise ValueError(f"{where}.languages: {lang!r} is not in parameters 'languages'")
         return spec
 

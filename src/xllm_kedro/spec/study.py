@@ -249,6 +249,18 @@ def settings_problems(params: Mapping) -> list[str]:
             *data_preparation_problems(params.get("data_preparation")), *base_model_problems(params.get("base_model"))]
 
 
+def _selected(experiments: list[Experiment], names) -> list[Experiment]:
+    """``run_experiments`` (a runtime cut, e.g. the paper rehearsal): which declared experiments run; the
+    sweep and the budgeted runs are kept."""
+    if not names:
+        return experiments
+    declared = {e.name for e in experiments if not e.sweep and not e.budgeted}
+    unknown = sorted(set(names) - declared)
+    if unknown:
+        raise ValueError(f"parameters run_experiments: {unknown} are not declared experiments; known: {sorted(declared)}")
+    return [e for e in experiments if e.name in set(names) or e.sweep or e.budgeted]
+
+
 def load_study(params: Mapping) -> Study:
     """Validate every section of the parameters and return the study; raise StudyError listing each problem."""
     problems: list[str] = []
@@ -263,6 +275,7 @@ def load_study(params: Mapping) -> Study:
     languages = tuple(check(check_languages, list(params.get("languages") or []), "parameters 'languages'", default=[]))
     tasks = check(load_tasks, params.get("tasks"), default={})
     experiments = check(load_experiments, params, default=[]) if languages else []
+    experiments = check(_selected, experiments, params.get("run_experiments"), default=experiments)
     prep = params.get("data_preparation") or {}
     corpora = check(parallel_corpora, prep.get("parallel_corpora"), languages, default={})
     translation = check(AlpacaTranslation.from_params, prep.get("alpaca_translation"), list(languages),

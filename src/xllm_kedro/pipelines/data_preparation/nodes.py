@@ -36,7 +36,7 @@ def prepare_alpaca_node(records, reading: dict) -> tuple[CountedStream, StreamRe
 
 def translate_alpaca_node(records, alpaca_translation: dict, lang: str) -> Stream:
     """English Alpaca translated into ``lang`` with the local model of the parameters (a stream)."""
-    return Stream(translate_instructions, records, AlpacaTranslation.from_params(alpaca_translation, [lang]), lang)
+    return Stream(translate_instructions, records, AlpacaTranslation.from_params(alpaca_translation), lang)
 
 
 def clean_parallel_node(cleaning: dict, reading: dict, lang: str, **corpora) -> tuple[CountedStream, StreamReport]:
