@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 LANGS = ["ar", "el", "hi", "tr", "vi", "zh"]
 EXPECTED = ["data_statistics.csv", "evaluation_table.csv", "scaling_laws.json", "allocation.csv",
-            "budgeted_comparison.csv", "representation_alignment.csv"]
+            "budgeted_comparison.csv", "representation_alignment.csv", "mi_eval/consistency.csv"]
 
 
 def _merged(base, override):
@@ -36,7 +36,7 @@ def _merged(base, override):
 
 def runtime_params(project: Path, hub: Path) -> dict:
     """The overrides, each a whole top-level section of conf/paper's parameters with the changed keys
-    merged in (Kedro replaces a top-level key that a runtime parameter names)."""
+    merged in."""
     from kedro.config import OmegaConfigLoader
 
     paper = OmegaConfigLoader(conf_source=str(project / "conf"), base_env="base", default_run_env="paper",
@@ -56,8 +56,13 @@ OVERRIDES = {
     "tasks": {"qa": _GENERATION, "mlqa": _GENERATION, "translation": _GENERATION},
     "data_preparation": {"alpaca_translation": {"max_new_tokens": 12, "batch_size": 32}},
     "representation_analysis": {"max_sentences": 8, "batch_size": 8, "pca_layers": [0, 1, 2]},
-    "allocation": {"experiments": {"budget": 60}},
+    "allocation": {"budgets": [60, 120], "experiments": {"budget": 120}},  # within the replicas' pairs
     "scaling": {"fit": {"n_starts": 2, "n_bootstrap": 20}},
+    "significance": {"n_resamples": 50},  # baselines of cut experiments drop out (run_experiments)
+    "mi_eval": {"size": 6, "self_instruct": {"enabled": False},  # no endpoint offline: seeds from Alpaca
+                "translation": {"model_dir": "data/01_raw/nllb-200-distilled-600M", "max_new_tokens": 12},
+                "task": {"generation": {"max_new_tokens": 8}},
+                "consistency": {"layer": 1}, "judge": {"enabled": False}},
 }
 
 

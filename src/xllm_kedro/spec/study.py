@@ -6,6 +6,8 @@ pass instead of one error per run.
 
 from __future__ import annotations
 
+import copy
+
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -261,6 +263,24 @@ def _selected(experiments: list[Experiment], names) -> list[Experiment]:
     return [e for e in experiments if e.name in set(names) or e.sweep or e.budgeted]
 
 
+def _sections_without_cut(params: Mapping, experiments: list[Experiment]) -> Mapping:
+    """Under ``run_experiments``, the sections that name experiments (significance baselines, MI-Eval's
+    models and judge pairs) keep only the experiments that run."""
+    if not params.get("run_experiments"):
+        return params
+    kept = {e.name for e in experiments}
+    params = copy.deepcopy(dict(params))
+    significance = params.get("significance") or {}
+    if significance.get("baselines"):
+        significance["baselines"] = {m: b for m, b in significance["baselines"].items() if m in kept and b in kept}
+    mi_eval = params.get("mi_eval") or {}
+    if (mi_eval.get("task") or {}).get("models"):
+        mi_eval["task"]["models"] = [m for m in mi_eval["task"]["models"] if m in kept]
+    if (mi_eval.get("judge") or {}).get("pairs"):
+        mi_eval["judge"]["pairs"] = [p for p in mi_eval["judge"]["pairs"] if p.get("a") in kept and p.get("b") in kept]
+    return params
+
+
 def load_study(params: Mapping) -> Study:
     """Validate every section of the parameters and return the study; raise StudyError listing each problem."""
     problems: list[str] = []
@@ -276,6 +296,7 @@ def load_study(params: Mapping) -> Study:
     tasks = check(load_tasks, params.get("tasks"), default={})
     experiments = check(load_experiments, params, default=[]) if languages else []
     experiments = check(_selected, experiments, params.get("run_experiments"), default=experiments)
+    params = _sections_without_cut(params, experiments)
     prep = params.get("data_preparation") or {}
     corpora = check(parallel_corpora, prep.get("parallel_corpora"), languages, default={})
     translation = check(AlpacaTranslation.from_params, prep.get("alpaca_translation"), list(languages),

@@ -77,6 +77,7 @@ def test_every_declared_task_runs_on_the_tiny_model(use_parameters, tiny_model_d
     assert runs["eval/x_zh"].data.metrics["translation.en-zh.bleu"] == metrics["translation.en-zh.bleu"]
     assert runs["eval/x_zh"].data.tags["in_process"] == "true"
 
+
 def test_models_with_a_declared_baseline_are_tested_against_it(use_parameters):
     from ...conftest import parameters
 
