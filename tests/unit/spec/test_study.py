@@ -54,3 +54,16 @@ def test_bad_significance_and_scaling_choices_name_the_key(change, key):
         params[section] = {**params[section], **value}
     with pytest.raises(ValueError, match=key):
         load_study(params)
+
+
+def test_run_experiments_cuts_the_declared_experiments_and_what_names_them():
+    params = parameters("paper")
+    full = load_study(params)
+    cut = load_study({**params, "run_experiments": ["alpaca_en", "x_zh", "m_all"]})
+    declared = {e.name for e in cut.experiments if not e.sweep and not e.budgeted}
+    assert declared == {"alpaca_en", "x_zh", "m_all"}
+    assert len(cut.sweep) == len(full.sweep) > 0 and len(cut.budgeted) == len(full.budgeted) == 2
+    assert set(cut.baselines) == {("x_zh", "alpaca_en"), ("m_all", "alpaca_en")} < set(full.baselines)
+    assert set(cut.mi_eval.models) == {"alpaca_en", "x_zh", "m_all"}
+    with pytest.raises(ValueError, match=r"run_experiments: \['x_xx'\] are not declared experiments"):
+        load_study({**params, "run_experiments": ["x_xx"]})
