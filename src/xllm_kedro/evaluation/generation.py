@@ -3,7 +3,7 @@ and, when several processes were launched (torch.distributed initialised), one s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 from tqdm.auto import tqdm
@@ -62,7 +62,8 @@ def left_padded(rows: Sequence[Sequence[int]], pad: int) -> tuple[torch.Tensor, 
 
 @torch.inference_mode()
 def generate(model, tokenizer, prompts: Sequence[str], *, max_new_tokens: int = 64, batch_size: int = 8,
-             stop: Sequence[str] = (), desc: str = "generate", sort: bool = True) -> list[str]:
+             stop: Sequence[str] = (), desc: str = "generate", sort: bool = True,
+             on_batch: Callable[[], None] | None = None) -> list[str]:
     """Greedy continuations of ``prompts`` in their original order.
 
     Each continuation is decoded from the tokens after the prompt (not by slicing characters off
@@ -87,6 +88,8 @@ def generate(model, tokenizer, prompts: Sequence[str], *, max_new_tokens: int = 
         for row, i in enumerate(idx):
             text = tokenizer.decode(out[row, ids.shape[1]:], skip_special_tokens=True)
             done.append((i, _cut_at_stop(text, stop).strip()))
+        if on_batch is not None:  # a job's heartbeat: the launcher kills a job that stops beating
+            on_batch()
     if world == 1:
         return merge_shards([done], len(prompts))
     gathered: list = [None] * world

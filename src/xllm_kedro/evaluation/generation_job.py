@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from accelerate.utils import parse_flag_from_env
 
 from xllm_kedro.evaluation.runner import Request, generate_requests
 from xllm_kedro.files import write_json
+from xllm_kedro.training.launch import HEARTBEAT_ENV
 from xllm_kedro.training.tiny_model import load_model
 
 
@@ -60,7 +62,9 @@ def run(job: GenerationJob) -> dict[str, list[str]]:
     model, tokenizer = load_model(job.model_dir, dtype=dtype, trust_remote_code=job.trust_remote_code)
     model.to(state.device)
     torch.manual_seed(job.seed)
-    outputs = generate_requests(model, tokenizer, read_requests(job.requests_file), batch_size=job.batch_size)
+    beat = os.environ.get(HEARTBEAT_ENV)  # the launcher's stall watch, touched after every batch
+    outputs = generate_requests(model, tokenizer, read_requests(job.requests_file), batch_size=job.batch_size,
+                                on_batch=(lambda: Path(beat).touch()) if beat else None)
     if state.is_main_process:
         write_json(job.output_file, {"outputs": outputs, "world_size": state.num_processes, "dtype": str(dtype),
                                      "device": state.device.type})

@@ -31,7 +31,8 @@ class Request:
     stop: list[str]
 
 
-def generate_requests(model, tokenizer, requests: Sequence[Request], *, batch_size: int) -> dict[str, list[str]]:
+def generate_requests(model, tokenizer, requests: Sequence[Request], *, batch_size: int,
+                      on_batch: Callable[[], None] | None = None) -> dict[str, list[str]]:
     """Every request's continuations, keyed by request. Requests that generate alike are pooled, so
     batches group prompts by length across units, not only within one."""
     pools: dict[tuple[int, tuple[str, ...]], list[Request]] = {}
@@ -40,7 +41,7 @@ def generate_requests(model, tokenizer, requests: Sequence[Request], *, batch_si
     outputs: dict[str, list[str]] = {}
     for (max_new_tokens, stop), pool in pools.items():
         texts = generate(model, tokenizer, [p for r in pool for p in r.prompts], max_new_tokens=max_new_tokens,
-                         batch_size=batch_size, stop=stop, desc=f"generate x{len(pool)} units")
+                         batch_size=batch_size, stop=stop, desc=f"generate x{len(pool)} units", on_batch=on_batch)
         for r in pool:
             outputs[r.key], texts = texts[:len(r.prompts)], texts[len(r.prompts):]
     return outputs
