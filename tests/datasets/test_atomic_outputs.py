@@ -28,7 +28,7 @@ from ..conftest import PROJECT_ROOT
 WRAPPER = "kedro_mlflow.io.artifacts.MlflowArtifactDataset"
 READ_ONLY = {  # catalog types that load only: nothing to make atomic
     "xllm_kedro.datasets.ParallelCorpusDataset", "xllm_kedro.datasets.MonolingualTextDataset",
-    "huggingface.HFDataset", "kedro_mlflow.io.metrics.MlflowMetricsHistoryDataset",
+    "huggingface.HFDataset", "xllm_kedro.datasets.HubDataset", "kedro_mlflow.io.metrics.MlflowMetricsHistoryDataset",
 }
 
 
