@@ -14,7 +14,7 @@ export DO_NOT_TRACK := 1
 export TOKENIZERS_PARALLELISM := false
 export PYTHONWARNINGS := ignore
 
-.PHONY: install world run test test-fast bench rehearse-paper viz viz-build mlflow-ui clean
+.PHONY: install world run test test-fast bench rehearse-paper viz viz-build mlflow-ui notebook clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ viz-build: install      ## static lineage site in build/
 
 mlflow-ui: install      ## compare runs at http://127.0.0.1:5000
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1 --port 5000
+
+NOTEBOOK_OUT := data/08_reporting/compare_runs
+notebook: install       ## compare the runs: executes notebooks/compare_runs.ipynb (KEDRO_ENV=test for --env test runs)
+	mkdir -p $(NOTEBOOK_OUT)
+	$(BIN)/jupyter execute notebooks/compare_runs.ipynb --output=../$(NOTEBOOK_OUT)/compare_runs
 
 clean:                  ## remove every generated output, the world included (the sample data and config stay)
 	find data/0[2-8]_* -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

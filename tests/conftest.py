@@ -317,3 +317,12 @@ def kedro(root: Path, *args: str, check: bool = True) -> subprocess.CompletedPro
 def project(tmp_path) -> Path:
     """A scratch copy of the project (see ``scratch_project``) for one test."""
     return scratch_project(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def test_run(tmp_path_factory) -> Path:
+    """``kedro run --env test`` once in a scratch copy of the project, shared by the modules that read
+    what a whole run leaves (outputs, the MLflow store, the notebook)."""
+    root = scratch_project(tmp_path_factory.mktemp("e2e"))
+    kedro(root, "run", "--env", "test")
+    return root

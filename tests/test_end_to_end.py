@@ -5,23 +5,15 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from xllm_kedro.pipeline_registry import STAGES
 
-from .conftest import kedro, scratch_project
+from .conftest import kedro
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-
-@pytest.fixture(scope="module")
-def test_run(tmp_path_factory) -> Path:
-    root = scratch_project(tmp_path_factory.mktemp("e2e"))
-    kedro(root, "run", "--env", "test")
-    return root
 
 
 def test_every_stage_leaves_its_outputs(test_run):

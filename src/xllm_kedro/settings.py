@@ -1,8 +1,10 @@
 """Project settings (see https://docs.kedro.org/en/stable/kedro_project_setup/settings.html)."""
 
 import os
+from pathlib import Path
 
 from kedro.config import OmegaConfigLoader
+from kedro.utils import find_kedro_project
 
 from xllm_kedro.hooks import (LocalFilesHook, FingerprintHook, InputsExistHook, JudgeCredentialsHook, KilledRunsHook,
                               RunLockHook, StudyHook)
@@ -19,4 +21,7 @@ CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
     "config_patterns": {"mlflow": ["mlflow*", "mlflow*/**"]},
+    # `${project_root:}`: the project folder, wherever Kedro starts (a notebook runs in notebooks/), so
+    # that mlflow.yml's `sqlite:///` store is the project's own and not one beside the current directory.
+    "custom_resolvers": {"project_root": lambda: (find_kedro_project(Path.cwd()) or Path.cwd()).as_posix()},
 }

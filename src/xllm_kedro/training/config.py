@@ -84,6 +84,12 @@ class TrainConfig:
             )
         return self.global_batch_size // per_step
 
+    def hyperparameters(self) -> dict:
+        """Every setting but the paths, resolved (defaults filled in): the same keys for every job, so
+        that tracked runs compare setting by setting."""
+        return {k: v for k, v in asdict(self).items()
+                if k not in {"base_model_dir", "train_file", "output_dir", "checkpoint_dir"}}
+
     @property
     def checkpoints(self) -> Path:
         return Path(self.checkpoint_dir or f"{self.output_dir}_checkpoints")

@@ -11,6 +11,7 @@ group is killed and the node fails naming the job and its last log lines.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import logging
 import os
@@ -53,6 +54,18 @@ def job_workspace(root: Path) -> Path:
     folder = root / f"run-{time.strftime('%Y%m%dT%H%M%S')}-{time.monotonic_ns() % 10**6:06d}-{os.getpid()}"
     folder.mkdir()
     return folder
+
+
+def run_params(cfg: TrainConfig) -> dict:
+    """A training child run's params: ``training.<key>`` for every resolved hyperparameter, and the data
+    mix's size (``data.examples``, lines of the JSONL) and content hash (``data.sha256``)."""
+    digest, lines = hashlib.sha256(), 0
+    with open(cfg.train_file, "rb") as fh:
+        for line in fh:
+            digest.update(line)
+            lines += bool(line.strip())
+    return {**{f"training.{k}": v for k, v in cfg.hyperparameters().items()},
+            "data.examples": lines, "data.sha256": digest.hexdigest()}
 
 
 def launch_command(accelerate_config: str | Path, job_config: str | Path, entry_point: str = ENTRY_POINT) -> list[str]:
@@ -174,6 +187,7 @@ def train_with_accelerate(cfg: TrainConfig, accelerate_config: str | Path, workd
         tag_process(run.info.run_id)
         mlflow.set_tags({"checkpoint_dir": str(cfg.checkpoints.resolve()), "output_dir": str(Path(cfg.output_dir).resolve()),
                          "accelerate_config": str(accelerate_config), "in_process": str(in_process).lower()})
+        mlflow.log_params(run_params(cfg))
         job_env.update(MLFLOW_RUN_ID=run.info.run_id, MLFLOW_TRACKING_URI=mlflow.get_tracking_uri())
         if in_process:
             job_env[DEADLINE_ENV] = str(time.time() + (timeout_s or DEFAULT_TIMEOUT_S))

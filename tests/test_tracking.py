@@ -1,0 +1,68 @@
+"""What a researcher compares after a run: the MLflow store of ``kedro run --env test``, read directly,
+and the comparison notebook executed on the project's own Kedro context."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sqlite3
+from collections import defaultdict
+
+import pandas as pd
+import pytest
+
+from .conftest import PROJECT_ROOT
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+def training_params(root) -> dict[str, dict[str, str]]:
+    """Each training child run's params, by run name, from the run's ``mlflow.db``."""
+    with sqlite3.connect(root / "mlflow.db") as db:
+        rows = db.execute(
+            "select r.name, p.key, p.value from runs r join experiments e on r.experiment_id = e.experiment_id "
+            "join params p on p.run_uuid = r.run_uuid where e.name = 'xllm_kedro_test' and r.name like 'train/%'"
+        ).fetchall()
+    params: dict[str, dict[str, str]] = defaultdict(dict)
+    for name, key, value in rows:
+        params[name][key] = value
+    return params
+
+
+def test_training_runs_compare_by_their_params(test_run):
+    params = training_params(test_run)
+    assert {"train/x_zh", "train/m_all", "train/sweep_zh_10", "train/sweep_zh_40"} <= set(params)
+    assert len({frozenset(p) for p in params.values()}) == 1  # the same keys in every job
+    small, large = params["train/sweep_zh_10"], params["train/sweep_zh_40"]
+    # the sweep varies the data and nothing else
+    assert {k for k in small if small[k] != large[k]} == {"data.examples", "data.sha256"}
+    for run, exp in ((small, "sweep_zh_10"), (large, "sweep_zh_40")):
+        mix = test_run / "data" / "05_model_input" / "mixes" / f"{exp}.jsonl"
+        assert int(run["data.examples"]) == sum(1 for line in mix.open(encoding="utf-8") if line.strip())
+        job_file = test_run / "data" / "06_models" / "jobs" / exp / "train.jsonl"
+        assert run["data.sha256"] == hashlib.sha256(job_file.read_bytes()).hexdigest()
+    assert int(large["data.examples"]) > int(small["data.examples"])
+
+
+def test_comparison_notebook_runs_on_the_test_env(test_run, monkeypatch):
+    import nbformat
+    from nbclient import NotebookClient
+
+    shutil.copytree(PROJECT_ROOT / "notebooks", test_run / "notebooks")
+    monkeypatch.setenv("KEDRO_ENV", "test")
+    notebook = nbformat.read(test_run / "notebooks" / "compare_runs.ipynb", as_version=4)
+    NotebookClient(notebook, kernel_name="python3", timeout=600,
+                   resources={"metadata": {"path": str(test_run / "notebooks")}}).execute()
+
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    text = "".join(o.get("text", "") for o in outputs)
+    assert "env test" in text and "xllm_kedro_test" in text and str(test_run / "mlflow.db") in text
+    assert any("text/html" in o.get("data", {}) for o in outputs)  # the comparison table
+    assert any("image/png" in o.get("data", {}) for o in outputs)  # the loss curves
+    out = test_run / "data" / "08_reporting" / "compare_runs"
+    table = pd.read_csv(out / "run_comparison.csv", index_col="experiment")
+    assert {"x_zh", "m_all", "sweep_zh_10", "sweep_zh_40"} <= set(table.index)
+    assert table.loc["sweep_zh_40", "data.examples"] > table.loc["sweep_zh_10", "data.examples"]
+    assert table["train_loss"].notna().all() and "translation.chrf" in table.columns
+    assert (out / "loss_curves.png").stat().st_size > 5000
+    assert not (test_run / "notebooks" / "mlflow.db").exists()  # the project's store, not one beside the notebook
