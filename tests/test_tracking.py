@@ -7,6 +7,7 @@ import hashlib
 import shutil
 import sqlite3
 from collections import defaultdict
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -42,6 +43,19 @@ def test_training_runs_compare_by_their_params(test_run):
         job_file = test_run / "data" / "06_models" / "jobs" / exp / "train.jsonl"
         assert run["data.sha256"] == hashlib.sha256(job_file.read_bytes()).hexdigest()
     assert int(large["data.examples"]) > int(small["data.examples"])
+
+
+def test_training_runs_name_their_model_and_the_run_its_runner(test_run):
+    with sqlite3.connect(test_run / "mlflow.db") as db:
+        tags = dict(db.execute("select t.key, t.value from tags t join runs r on t.run_uuid = r.run_uuid "
+                               "where r.name = 'train/x_zh'").fetchall())
+        runners = {v for (v,) in db.execute("select value from tags where key = 'runner'")}
+    [version] = list((test_run / "data" / "06_models" / "x_zh").iterdir())
+    assert tags["model_dataset"] == "x_zh.model" and tags["model_version"] == version.name
+    assert Path(tags["model_path"]) == (version / "x_zh").resolve()
+    assert (Path(tags["model_path"]) / "config.json").exists()
+    assert "output_dir" not in tags  # the job's folder, moved away when the model was saved
+    assert runners == {"SequentialRunner"}
 
 
 def test_comparison_notebook_runs_on_the_test_env(test_run, monkeypatch):

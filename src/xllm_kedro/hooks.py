@@ -197,3 +197,46 @@ class JudgeCredentialsHook:
 
         for key in ("llm_judge", "llm_generator"):
             catalog[f"{key}_credentials"] = MemoryDataset(dict((conf_creds or {}).get(key) or {}))
+
+
+class TrackingTagsHook:
+    """MLflow tags a researcher can read: the runner's class name (Kedro hands kedro-mlflow the runner's
+    repr), and on each training child run the catalog dataset, path and version of the model it made
+    (the job's output folder is moved there when the dataset is saved, so that folder is gone)."""
+
+    @hook_impl
+    def after_catalog_created(self, catalog) -> None:
+        self._catalog = catalog
+
+    @hook_impl(trylast=True)  # after kedro-mlflow has started the run
+    def before_pipeline_run(self, run_params) -> None:
+        import re
+
+        import mlflow
+
+        runner = str(run_params.get("runner") or "")
+        if mlflow.active_run() is not None and runner:
+            found = re.search(r"(\w+) object at 0x", runner)
+            mlflow.set_tag("runner", found.group(1) if found else runner)
+
+    @hook_impl
+    def after_dataset_saved(self, dataset_name, data, node) -> None:
+        import mlflow
+
+        from xllm_kedro.datasets import HFModelDataset
+
+        dataset = self._catalog.get(dataset_name)
+        parent = mlflow.active_run()
+        if not isinstance(dataset, HFModelDataset) or parent is None:
+            return
+        output_dir = str(Path(data).resolve()).replace("'", "\\'")
+        jobs = mlflow.search_runs([parent.info.experiment_id], filter_string=f"tags.output_dir = '{output_dir}'",
+                                  order_by=["attributes.start_time DESC"], max_results=1, output_format="list")
+        if not jobs:
+            return  # a model no training job made (the untrained base)
+        path = Path(str(dataset._get_load_path()))  # noqa: SLF001 - the version the save resolved
+        client = mlflow.MlflowClient()
+        for key, value in {"model_dataset": dataset_name, "model_path": str(path.resolve()),
+                           "model_version": path.parent.name if dataset._version else ""}.items():  # noqa: SLF001
+            client.set_tag(jobs[0].info.run_id, key, value)
+        client.delete_tag(jobs[0].info.run_id, "output_dir")
