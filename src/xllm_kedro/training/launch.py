@@ -95,10 +95,18 @@ def _kill_group(proc: subprocess.Popen, grace_s: float = 10.0) -> None:
 
 
 def job_environment(accelerate_config: Path) -> dict[str, str]:
-    """What the launch needs beyond the YAML: multi-process CPU (gloo) needs ACCELERATE_USE_CPU set."""
+    """What the launch needs beyond the YAML: multi-process CPU (gloo) needs ACCELERATE_USE_CPU set, and
+    CPU threads per process are set here (the YAML has no key for them; accelerate would pick the same
+    number, cores / processes, with a notice at every launch)."""
     if not accelerate_config.exists():
         raise FileNotFoundError(f"accelerate config not found: {accelerate_config} (parameters launcher.accelerate_config)")
-    return {"ACCELERATE_USE_CPU": "true"} if (yaml.safe_load(accelerate_config.read_text()) or {}).get("use_cpu") else {}
+    settings = yaml.safe_load(accelerate_config.read_text()) or {}
+    if not settings.get("use_cpu"):
+        return {}
+    env = {"ACCELERATE_USE_CPU": "true"}
+    if "OMP_NUM_THREADS" not in os.environ:
+        env["OMP_NUM_THREADS"] = str(max(1, len(os.sched_getaffinity(0)) // int(settings.get("num_processes", 1))))
+    return env
 
 
 def run_job(cmd: list[str], env: dict[str, str], *, name: str | None = None, timeout_s: float | None = None,
