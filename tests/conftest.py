@@ -322,7 +322,8 @@ def project(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def test_run(tmp_path_factory) -> Path:
     """``kedro run --env test`` once in a scratch copy of the project, shared by the modules that read
-    what a whole run leaves (outputs, the MLflow store, the notebook)."""
+    what a whole run leaves (outputs, the MLflow store, the notebook, its console output in run.log)."""
     root = scratch_project(tmp_path_factory.mktemp("e2e"))
-    kedro(root, "run", "--env", "test")
+    proc = kedro(root, "run", "--env", "test")
+    (root / "run.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")  # what the console showed
     return root

@@ -71,8 +71,9 @@ def test_comparison_notebook_runs_on_the_test_env(test_run, monkeypatch):
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     text = "".join(o.get("text", "") for o in outputs)
     assert "env test" in text and "xllm_kedro_test" in text and str(test_run / "mlflow.db") in text
-    assert any("text/html" in o.get("data", {}) for o in outputs)  # the comparison table
-    assert any("image/png" in o.get("data", {}) for o in outputs)  # the loss curves
+    results = [o["data"] for o in outputs if o.output_type == "execute_result"]
+    assert any("sweep_zh_40" in data.get("text/html", "") for data in results)  # the comparison table
+    assert any("image/png" in data for data in results)  # the loss curves
     out = test_run / "data" / "08_reporting" / "compare_runs"
     table = pd.read_csv(out / "run_comparison.csv", index_col="experiment")
     assert {"x_zh", "m_all", "sweep_zh_10", "sweep_zh_40"} <= set(table.index)
