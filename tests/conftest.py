@@ -306,7 +306,7 @@ def scratch_project(parent: Path) -> Path:
 
 def kedro(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     """``kedro <args>`` in the project at ``root``; with ``check`` a failure raises with the output's tail."""
-    env = {**os.environ, "PYTHONWARNINGS": "ignore", "COLUMNS": "200"}
+    env = {**os.environ, "COLUMNS": "200"}  # warnings as a user sees them: the project filters its own
     proc = subprocess.run([KEDRO, *args], cwd=root, env=env, capture_output=True, text=True, timeout=1200)
     if check and proc.returncode != 0:
         raise AssertionError(f"kedro {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
