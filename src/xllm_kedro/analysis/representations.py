@@ -18,7 +18,8 @@ def pooled_hidden_states(model, tokenizer, sentences: Sequence[str], *, batch_si
     """
     device = next(model.parameters()).device
     chunks = []
-    for start in tqdm(range(0, len(sentences), batch_size), desc=desc, unit="batch", leave=False):
+    for start in tqdm(range(0, len(sentences), batch_size), desc=desc, unit="batch", leave=False,
+                      disable=None):  # a bar on a terminal only: piped into a log it is '\r' fragments
         batch = [[tokenizer.bos_token_id] + tokenizer(s, add_special_tokens=False)["input_ids"]
                  for s in sentences[start:start + batch_size]]
         width = max(len(b) for b in batch)

@@ -77,8 +77,10 @@ def generate(model, tokenizer, prompts: Sequence[str], *, max_new_tokens: int = 
     pad = tokenizer.pad_token_id
     device = next(model.parameters()).device
     done: list[tuple[int, str]] = []
-    quiet = {"disable": True} if rank else {}  # one progress bar, rank 0's; $TQDM_DISABLE still applies
-    for start in tqdm(range(0, len(mine), batch_size), desc=desc, unit="batch", leave=False, **quiet):
+    # One progress bar, rank 0's, and only on a terminal (disable=None): piped into a log, a bar is
+    # fragments glued by '\r'.
+    for start in tqdm(range(0, len(mine), batch_size), desc=desc, unit="batch", leave=False,
+                      disable=True if rank else None):
         idx = mine[start:start + batch_size]
         ids, mask = left_padded([encoded[i] for i in idx], pad)
         out = model.generate(
