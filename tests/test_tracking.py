@@ -40,7 +40,7 @@ def test_training_runs_compare_by_their_params(test_run):
     for run, exp in ((small, "sweep_zh_10"), (large, "sweep_zh_40")):
         mix = test_run / "data" / "05_model_input" / "mixes" / f"{exp}.jsonl"
         assert int(run["data.examples"]) == sum(1 for line in mix.open(encoding="utf-8") if line.strip())
-        job_file = test_run / "data" / "06_models" / "jobs" / exp / "train.jsonl"
+        [job_file] = (test_run / "data" / "06_models" / "jobs" / exp).glob("run-*/train.jsonl")
         assert run["data.sha256"] == hashlib.sha256(job_file.read_bytes()).hexdigest()
     assert int(large["data.examples"]) > int(small["data.examples"])
 

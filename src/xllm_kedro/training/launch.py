@@ -131,7 +131,7 @@ def run_job(cmd: list[str], env: dict[str, str], *, name: str | None = None, tim
             line = line.rstrip()
             tail.append(line)
             last_output[0] = time.monotonic()
-            log.info("[train] %s", line)
+            log.info("%s | %s", name, line)  # no [brackets]: the rich console would take them for markup
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()

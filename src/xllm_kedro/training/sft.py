@@ -16,6 +16,7 @@ import json
 import math
 import os
 import shutil
+import sys
 import time
 from contextlib import nullcontext
 from pathlib import Path
@@ -23,6 +24,7 @@ from pathlib import Path
 import torch
 from accelerate import Accelerator, PartialState
 from accelerate.utils import parse_flag_from_env, set_seed
+from tqdm.auto import tqdm
 from transformers import get_scheduler
 
 from xllm_kedro.files import iter_jsonl, write_json
@@ -41,10 +43,12 @@ TRAINING_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "no": torch.fl
 
 
 class _MlflowLogger:
-    """Logs metrics to an existing MLflow run from the main process; a no-op without MLFLOW_RUN_ID."""
+    """Per-step metrics for an existing MLflow run, from the main process, sent in batches (``flush``)
+    rather than one request per value; a no-op without MLFLOW_RUN_ID."""
 
     def __init__(self, enabled: bool):
         self.run_id = os.environ.get("MLFLOW_RUN_ID") if enabled else None
+        self.pending: list = []
         if self.run_id:
             from mlflow.tracking import MlflowClient
 
@@ -57,9 +61,15 @@ class _MlflowLogger:
 
     def log(self, metrics: dict[str, float], step: int) -> None:
         if self.run_id:
+            from mlflow.entities import Metric
+
             ts = int(time.time() * 1000)
-            for key, value in metrics.items():
-                self.client.log_metric(self.run_id, key, float(value), timestamp=ts, step=step)
+            self.pending += [Metric(key, float(value), ts, step) for key, value in metrics.items()]
+
+    def flush(self) -> None:
+        for i in range(0, len(self.pending), 1000):  # MLflow takes at most 1000 metrics a request
+            self.client.log_batch(self.run_id, metrics=self.pending[i:i + 1000])
+        self.pending = []
 
 
 def make_batch(cfg: TrainConfig, examples: list[dict], micro_batch: list, pad_id: int) -> dict:
@@ -149,6 +159,9 @@ def train(cfg: TrainConfig) -> dict:
         step, epoch, skip, last_loss = state["step"], state["epoch"], state["next_step"], state["loss"]
         accelerator.print(f"resumed from {resume_from} at step {step}")
     packed = cfg.batching in PACKED_MODES
+    # A bar on a terminal only (disable=None), rank 0's: piped into a log it would be '\r' fragments.
+    bar = tqdm(total=total_steps, initial=step, desc=cfg.objective, unit="step",
+               leave=False, dynamic_ncols=True, disable=None if accelerator.is_main_process else True)
     while step < total_steps:
         plan = first_epoch if epoch == 0 else epoch_steps(cfg, lengths, epoch, world)  # packed once per epoch
         for position, planned in enumerate(plan):
@@ -180,18 +193,22 @@ def train(cfg: TrainConfig) -> dict:
             totals = accelerator.reduce(torch.tensor([step_loss, step_examples_here], dtype=torch.float64,
                                                      device=accelerator.device), "sum")
             last_loss, consumed = totals[0].item(), int(totals[1].item())
+            metrics = {
+                "train_loss": last_loss,
+                "learning_rate": scheduler.get_last_lr()[0],
+                "grad_norm": float(grad_norm),
+                "tokens_per_second": tokens * accelerator.num_processes / max(time.perf_counter() - start, 1e-9),
+                "batch_examples": consumed,
+            }
+            logger.log(metrics, step)  # every step to MLflow; the console gets a line every log_every
+            bar.update(1)
+            bar.set_postfix(loss=f"{last_loss:.4f}", tok_s=f"{metrics['tokens_per_second']:.0f}", refresh=False)
             if step % cfg.log_every == 0 or step == total_steps:
-                elapsed = time.perf_counter() - start
-                metrics = {
-                    "train_loss": last_loss,
-                    "learning_rate": scheduler.get_last_lr()[0],
-                    "grad_norm": float(grad_norm),
-                    "tokens_per_second": tokens * accelerator.num_processes / max(elapsed, 1e-9),
-                    "batch_examples": consumed,
-                }
-                logger.log(metrics, step)
-                accelerator.print(f"step {step}/{total_steps} loss {last_loss:.6f} lr {metrics['learning_rate']:.2e} "
-                                  f"examples {consumed}", flush=True)
+                logger.flush()
+                if accelerator.is_main_process:
+                    bar.write(f"step {step}/{total_steps} loss {last_loss:.6f} lr {metrics['learning_rate']:.2e} "
+                              f"tok/s {metrics['tokens_per_second']:.0f} examples {consumed}")
+                    sys.stdout.flush()
             if cfg.save_every and step % cfg.save_every == 0 and step < total_steps:
                 save_checkpoint(accelerator, cfg.checkpoints, step,
                                 {"epoch": epoch, "next_step": position + 1, "loss": last_loss, "fingerprint": key},
@@ -200,6 +217,8 @@ def train(cfg: TrainConfig) -> dict:
                 break
         epoch += 1
         skip = 0
+    bar.close()
+    logger.flush()
 
     accelerator.wait_for_everyone()
     summary = {

@@ -53,3 +53,17 @@ def test_a_multi_process_config_is_refused_in_process(tmp_path, tiny_model_dir, 
     with pytest.raises(ValueError, match="launcher.in_process needs a one-process accelerate config"):
         train_with_accelerate(job(tmp_path, tiny_model_dir), CPU_1PROC.with_name("cpu_ddp_2proc.yaml"),
                               tmp_path / "job", run_name="train/ddp", in_process=True)
+
+
+def test_a_job_prints_every_log_every_steps_and_tracks_every_step(tmp_path, tiny_model_dir, mlflow_store, capsys):
+    mlflow_store("console")
+    cfg = job(tmp_path, tiny_model_dir, per_device_batch_size=1, global_batch_size=1, max_steps=10, log_every=4)
+    train_with_accelerate(cfg, CPU_1PROC, tmp_path / "job", run_name="train/console", in_process=True)
+    printed = capsys.readouterr()
+    assert "\r" not in printed.out + printed.err  # no progress bar off a terminal
+    steps = [line.split()[1] for line in printed.out.splitlines() if line.startswith("step ")]
+    assert steps == ["4/10", "8/10", "10/10"]  # every log_every steps, and the last
+    [run] = mlflow.search_runs(experiment_names=["console"], output_format="list")
+    history = mlflow.MlflowClient().get_metric_history(run.info.run_id, "train_loss")
+    assert sorted(m.step for m in history) == list(range(1, 11))  # every step goes to MLflow
+    assert run.data.params["training.log_every"] == "4" and run.data.params["data.examples"] == "12"
