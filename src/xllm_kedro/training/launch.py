@@ -58,14 +58,17 @@ def job_workspace(root: Path) -> Path:
 
 def run_params(cfg: TrainConfig) -> dict:
     """A training child run's params: ``training.<key>`` for every resolved hyperparameter, and the data
-    mix's size (``data.examples``, lines of the JSONL) and content hash (``data.sha256``)."""
+    mix's size (``data.examples``, lines of the JSONL) and content hash (``data.sha256``); without the
+    file, the job itself reports it missing."""
+    params = {f"training.{k}": v for k, v in cfg.hyperparameters().items()}
+    if not Path(cfg.train_file).is_file():
+        return params
     digest, lines = hashlib.sha256(), 0
     with open(cfg.train_file, "rb") as fh:
         for line in fh:
             digest.update(line)
             lines += bool(line.strip())
-    return {**{f"training.{k}": v for k, v in cfg.hyperparameters().items()},
-            "data.examples": lines, "data.sha256": digest.hexdigest()}
+    return {**params, "data.examples": lines, "data.sha256": digest.hexdigest()}
 
 
 def launch_command(accelerate_config: str | Path, job_config: str | Path, entry_point: str = ENTRY_POINT) -> list[str]:

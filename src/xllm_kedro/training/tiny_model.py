@@ -4,12 +4,14 @@ LlamaForCausalLM built from a config. Nothing is downloaded."""
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import torch
 from tokenizers import ByteLevelBPETokenizer
 from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+from transformers.utils import logging as hf_logging
 
 SPECIAL_TOKENS = {"bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>", "unk_token": "<unk>"}
 MAX_PIECE_CHARS = 100
@@ -56,8 +58,16 @@ def build_tiny_llama(tokenizer: PreTrainedTokenizerFast, *, seed: int, **config)
     return LlamaForCausalLM(cfg)
 
 
+def bars_only_on_a_terminal() -> None:
+    """transformers draws its loading and saving bars whatever the output; piped into a log (a job's
+    output, a test) they are fragments glued by '\r', so they stay off there."""
+    if not sys.stderr.isatty():
+        hf_logging.disable_progress_bar()
+
+
 def save_model(model, tokenizer, directory: str | Path) -> None:
     """Save weights (safetensors) and tokenizer side by side, as any Hugging Face model directory."""
+    bars_only_on_a_terminal()
     model.save_pretrained(directory, safe_serialization=True)
     tokenizer.save_pretrained(directory)
 
@@ -65,6 +75,7 @@ def save_model(model, tokenizer, directory: str | Path) -> None:
 def load_model(directory: str | Path, *, dtype: torch.dtype = torch.float32, trust_remote_code: bool = False):
     """Load a causal LM and its tokenizer from a local directory (never from a hub); a failure names the
     directory (the loaders' own messages often name only a file inside it, or nothing)."""
+    bars_only_on_a_terminal()
     try:
         tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True, trust_remote_code=trust_remote_code)
         model = AutoModelForCausalLM.from_pretrained(
