@@ -240,3 +240,13 @@ class TrackingTagsHook:
                            "model_version": path.parent.name if dataset._version else ""}.items():  # noqa: SLF001
             client.set_tag(jobs[0].info.run_id, key, value)
         client.delete_tag(jobs[0].info.run_id, "output_dir")
+
+
+class QuietCatalogHook:
+    """Kedro logs every load and save at INFO, hundreds of lines a run that bury the node and training
+    lines; its catalog logs warnings only. Set once the session has configured logging (which resets the
+    levels of loggers set before it)."""
+
+    @hook_impl
+    def after_context_created(self, context) -> None:
+        logging.getLogger("kedro.io.data_catalog").setLevel(logging.WARNING)

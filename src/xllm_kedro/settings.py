@@ -8,7 +8,7 @@ from kedro.config import OmegaConfigLoader
 from kedro.utils import find_kedro_project
 
 from xllm_kedro.hooks import (LocalFilesHook, FingerprintHook, InputsExistHook, JudgeCredentialsHook, KilledRunsHook,
-                              RunLockHook, StudyHook, TrackingTagsHook)
+                              QuietCatalogHook, RunLockHook, StudyHook, TrackingTagsHook)
 
 # Nothing leaves the machine, whatever the shell sets: MLflow's usage telemetry off for every run of the
 # project (kedro-telemetry reads its consent from .telemetry in the project root).
@@ -16,7 +16,7 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
 HOOKS = (StudyHook(), RunLockHook(), InputsExistHook(), LocalFilesHook(), FingerprintHook(), KilledRunsHook(),
-         JudgeCredentialsHook(), TrackingTagsHook())
+         JudgeCredentialsHook(), TrackingTagsHook(), QuietCatalogHook())
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
@@ -30,6 +30,8 @@ CONFIG_LOADER_ARGS = {
 # Warnings this project cannot act on, filtered here (the first project code Kedro imports) by exact
 # message, so that `kedro run` is quiet without PYTHONWARNINGS=ignore and every other warning shows:
 # - Kedro 1.7's config loader calls OmegaConf's deprecated register_new_resolver itself;
-# - dataset names are `<namespace>.<content>` by design (docs/architecture.md), read across namespaces.
+# - dataset names are `<namespace>.<content>` by design (docs/architecture.md), read across namespaces;
+# - MLflow's pyfunc module asks for type hints on a `predict` method that the project does not define.
 warnings.filterwarnings("ignore", message=r"register_new_resolver\(\) is deprecated", category=UserWarning)
 warnings.filterwarnings("ignore", message="One or more dataset names contain '.' characters", category=UserWarning)
+warnings.filterwarnings("ignore", message=r".*Add type hints to the `predict` method", category=UserWarning)
