@@ -17,13 +17,13 @@ from .conftest import PROJECT_ROOT
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
-def training_params(root) -> dict[str, dict[str, str]]:
-    """Each training child run's params, by run name, from the run's ``mlflow.db``."""
+def child_params(root, kind: str = "train") -> dict[str, dict[str, str]]:
+    """Each ``<kind>/<experiment>`` child run's params, by run name, from the run's ``mlflow.db``."""
     with sqlite3.connect(root / "mlflow.db") as db:
         rows = db.execute(
             "select r.name, p.key, p.value from runs r join experiments e on r.experiment_id = e.experiment_id "
-            "join params p on p.run_uuid = r.run_uuid where e.name = 'xllm_kedro_test' and r.name like 'train/%'"
-        ).fetchall()
+            "join params p on p.run_uuid = r.run_uuid where e.name = 'xllm_kedro_test' and r.name like ?",
+            (f"{kind}/%",)).fetchall()
     params: dict[str, dict[str, str]] = defaultdict(dict)
     for name, key, value in rows:
         params[name][key] = value
@@ -31,7 +31,7 @@ def training_params(root) -> dict[str, dict[str, str]]:
 
 
 def test_training_runs_compare_by_their_params(test_run):
-    params = training_params(test_run)
+    params = child_params(test_run)
     assert {"train/x_zh", "train/m_all", "train/sweep_zh_10", "train/sweep_zh_40"} <= set(params)
     assert len({frozenset(p) for p in params.values()}) == 1  # the same keys in every job
     small, large = params["train/sweep_zh_10"], params["train/sweep_zh_40"]
@@ -43,6 +43,15 @@ def test_training_runs_compare_by_their_params(test_run):
         [job_file] = (test_run / "data" / "06_models" / "jobs" / exp).glob("run-*/train.jsonl")
         assert run["data.sha256"] == hashlib.sha256(job_file.read_bytes()).hexdigest()
     assert int(large["data.examples"]) > int(small["data.examples"])
+
+
+def test_evaluation_runs_compare_by_their_params(test_run):
+    params = child_params(test_run, "eval")
+    assert {"eval/x_zh", "eval/m_all", "eval/sweep_zh_10"} <= set(params)
+    assert len({frozenset(p) for p in params.values()}) == 1  # the same keys in every evaluation
+    assert {"evaluation.batch_size", "evaluation.seed", "data.examples", "data.sha256"} <= set(params["eval/x_zh"])
+    # the same test prompts for every model of the study
+    assert len({(p["data.examples"], p["data.sha256"]) for p in params.values()}) == 1
 
 
 def test_training_runs_name_their_model_and_the_run_its_runner(test_run):

@@ -9,6 +9,7 @@ own environment and the LLM judge needs the credentials, neither of which belong
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -53,6 +54,14 @@ def generate_in_job(requests: Sequence[Request], model_dir: str | Path, *, accel
     return outputs
 
 
+def run_params(requests: Sequence[Request], **settings) -> dict:
+    """An evaluation child run's params, the same keys for every experiment: ``evaluation.<key>`` for the
+    generation settings, and the prompts' count and content hash (``data.examples``, ``data.sha256``)."""
+    payload = json.dumps([asdict(r) for r in requests], sort_keys=True, ensure_ascii=False).encode()
+    return {**{f"evaluation.{k}": v for k, v in settings.items()},
+            "data.examples": sum(len(r.prompts) for r in requests), "data.sha256": hashlib.sha256(payload).hexdigest()}
+
+
 def evaluate_in_job(experiment: str, requests: Sequence[Request], model_dir: str | Path,
                     score: Callable[[dict[str, list[str]]], tuple[list[dict], dict]], *, launcher: dict,
                     batch_size: int, seed: int = 0, trust_remote_code: bool = False) -> tuple[list[dict], dict]:
@@ -63,6 +72,7 @@ def evaluate_in_job(experiment: str, requests: Sequence[Request], model_dir: str
         mlflow.set_tags({"model_dir": str(Path(model_dir).resolve()), "job_dir": str(workdir.resolve()),
                          "accelerate_config": str(launcher["accelerate_config"]),
                          "in_process": str(bool(launcher.get("in_process", False))).lower()})
+        mlflow.log_params(run_params(requests, batch_size=batch_size, seed=seed, trust_remote_code=trust_remote_code))
         outputs = generate_in_job(requests, model_dir, accelerate_config=launcher["accelerate_config"],
                                   workdir=workdir, batch_size=batch_size, seed=seed,
                                   trust_remote_code=trust_remote_code,
