@@ -10,6 +10,7 @@ import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
+KEDRO_MLFLOW_IMPORT = "Add type hints to the `predict` method"
 LINE_BUDGET = 400  # the goal is 600 for the default run, which trains 30 jobs to this run's 5
 
 
@@ -18,7 +19,9 @@ def test_a_run_prints_within_its_line_budget_without_fragments_or_warnings(test_
     assert "\r" not in log
     lines = log.splitlines()
     assert len(lines) < LINE_BUDGET, f"{len(lines)} lines"
-    warnings = [line for line in lines if re.search(r"\b\w*Warning\b:", line)]
+    # The one warning no project code can filter: the CLI imports kedro-mlflow's commands before it
+    # imports the project, and MLflow warns then that kedro-mlflow's model class has no type hints.
+    warnings = [line for line in lines if re.search(r"\b\w*Warning\b:", line) and KEDRO_MLFLOW_IMPORT not in line]
     assert not warnings, "\n".join(warnings[:10])
     step_lines = [line for line in lines if re.search(r"train/\w+ \| step \d+/\d+ ", line)]
     assert step_lines  # the compact training lines, each naming its run

@@ -31,7 +31,8 @@ CONFIG_LOADER_ARGS = {
 # message, so that `kedro run` is quiet without PYTHONWARNINGS=ignore and every other warning shows:
 # - Kedro 1.7's config loader calls OmegaConf's deprecated register_new_resolver itself;
 # - dataset names are `<namespace>.<content>` by design (docs/architecture.md), read across namespaces;
-# - MLflow's pyfunc module asks for type hints on a `predict` method that the project does not define.
+# - MLflow asks for type hints on kedro-mlflow's model class (in sessions and notebooks; the `kedro` CLI
+#   imports kedro-mlflow before the project, so there it is printed once, before this file runs).
 warnings.filterwarnings("ignore", message=r"register_new_resolver\(\) is deprecated", category=UserWarning)
 warnings.filterwarnings("ignore", message="One or more dataset names contain '.' characters", category=UserWarning)
 warnings.filterwarnings("ignore", message=r".*Add type hints to the `predict` method", category=UserWarning)
