@@ -7,6 +7,8 @@ No job can hang a run: each runs in a process group of its own with a wall-clock
 (``launcher.timeout_s``) and a heartbeat (the job touches ``$XLLM_HEARTBEAT_FILE`` every optimiser
 step; output lines count too) that must not stop for ``launcher.stall_timeout_s``. On expiry the whole
 group is killed and the node fails naming the job and its last log lines.
+
+With ``launcher.backend: slurm`` the same command goes to a Slurm cluster instead (``training/slurm.py``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import yaml
 from xllm_kedro.files import process_alive
 from xllm_kedro.tracking import tag_process
 from xllm_kedro.training.config import TrainConfig
+from xllm_kedro.training.slurm import SlurmJobError, run_slurm_job
 
 log = logging.getLogger(__name__)
 ENTRY_POINT = "xllm_kedro.training.sft"
@@ -184,8 +187,12 @@ def run_in_process(accelerate_config: Path, job_config: Path, env: dict[str, str
 
 def train_with_accelerate(cfg: TrainConfig, accelerate_config: str | Path, workdir: str | Path, run_name: str,
                           extra_env: dict[str, str] | None = None, in_process: bool = False,
-                          timeout_s: float | None = None, stall_timeout_s: float | None = None) -> Path:
+                          timeout_s: float | None = None, stall_timeout_s: float | None = None,
+                          backend: str = "local", slurm: dict | None = None) -> Path:
     """Write the job config, launch the job in an MLflow child run and return the model directory.
+
+    ``backend`` ``local`` runs the job on this machine; ``slurm`` submits it with the ``slurm`` settings
+    (``in_process`` then does not apply) and waits for it.
 
     The child run is nested under whatever run is active (kedro-mlflow's); it ends FAILED if the job fails
     or overruns ``timeout_s`` (an in-process job stops itself at the deadline, between steps).
@@ -200,7 +207,19 @@ def train_with_accelerate(cfg: TrainConfig, accelerate_config: str | Path, workd
                          "accelerate_config": str(accelerate_config), "in_process": str(in_process).lower()})
         mlflow.log_params(run_params(cfg))
         job_env.update(MLFLOW_RUN_ID=run.info.run_id, MLFLOW_TRACKING_URI=mlflow.get_tracking_uri())
-        if in_process:
+        if backend == "slurm":
+            try:
+                run_slurm_job(launch_command(accelerate_config, job_config), accelerate_config,
+                              {**os.environ, **job_env, HEARTBEAT_ENV: str(Path(workdir).resolve() / "heartbeat")},
+                              Path(workdir).resolve(), slurm, name=run_name, timeout_s=timeout_s or DEFAULT_TIMEOUT_S,
+                              stall_timeout_s=stall_timeout_s or DEFAULT_STALL_TIMEOUT_S,
+                              heartbeat=Path(workdir).resolve() / "heartbeat",
+                              on_submit=lambda job_id: mlflow.set_tag("slurm_job_id", job_id))
+            except SlurmJobError as err:
+                raise TrainingJobError(str(err)) from err
+        elif backend != "local":
+            raise ValueError(f"parameters launcher.backend must be local or slurm, got {backend!r}")
+        elif in_process:
             job_env[DEADLINE_ENV] = str(time.time() + (timeout_s or DEFAULT_TIMEOUT_S))
             run_in_process(accelerate_config, job_config, job_env)
         else:
