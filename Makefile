@@ -14,7 +14,7 @@ export DO_NOT_TRACK := 1
 export TOKENIZERS_PARALLELISM := false
 export PYTHONWARNINGS := ignore
 
-.PHONY: install world run test test-fast bench rehearse-paper viz viz-build mlflow-ui notebook clean
+.PHONY: install world run test test-fast bench rehearse-paper viz viz-build mlflow-ui notebook clean slurm-up slurm-down
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ test: install           ## the whole test suite, slow tests included
 
 test-fast: install      ## the tests not marked slow: no `kedro run`, no training job, no large input
 	$(BIN)/python -m pytest -q -m "not slow"
+
+slurm-up:               ## a single-node Slurm on this machine (Debian slurm-wlm + munge) for the Slurm tests
+	.ci/slurm start
+
+slurm-down:             ## stop the daemons slurm-up started (by PID)
+	.ci/slurm stop
 
 bench: install          ## benchmarks -> data/08_reporting/benchmarks.json
 	$(BIN)/python -m benchmarks.bench

@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from xllm_kedro.training.config import TrainConfig
+from xllm_kedro.training.slurm import SlurmSettings
 
 
 def _is_int(value) -> bool:
@@ -83,6 +84,12 @@ def launcher_problems(spec, training_sections: dict[str, Mapping]) -> list[str]:
     check.flag("in_process")
     check.number("timeout_s", 0, open_low=True)
     check.number("stall_timeout_s", 0, open_low=True)
+    check.choice("backend", ("local", "slurm"))
+    if check.spec.get("backend") == "slurm":
+        try:
+            SlurmSettings.from_dict(check.spec.get("slurm"))
+        except (TypeError, ValueError) as err:
+            check.problems.append(str(err) if "launcher.slurm" in str(err) else f"parameters launcher.slurm: {err}")
     processes = None
     config = check.spec.get("accelerate_config")
     if config is not None:
@@ -93,7 +100,8 @@ def launcher_problems(spec, training_sections: dict[str, Mapping]) -> list[str]:
             settings = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
             processes = int(settings.get("num_processes", 1)) * int(settings.get("num_machines", 1) or 1) \
                 if settings.get("num_machines", 1) == 1 else None
-            if check.spec.get("in_process") and settings.get("num_processes", 1) != 1:
+            if check.spec.get("in_process") and check.spec.get("backend", "local") == "local" \
+                    and settings.get("num_processes", 1) != 1:
                 check.problems.append(f"parameters launcher.in_process needs a one-process accelerate config; "
                                       f"{path} has num_processes={settings.get('num_processes')}")
     for where, values in training_sections.items():

@@ -204,7 +204,8 @@ def train_with_accelerate(cfg: TrainConfig, accelerate_config: str | Path, workd
     with mlflow.start_run(run_name=run_name, nested=mlflow.active_run() is not None) as run:
         tag_process(run.info.run_id)
         mlflow.set_tags({"checkpoint_dir": str(cfg.checkpoints.resolve()), "output_dir": str(Path(cfg.output_dir).resolve()),
-                         "accelerate_config": str(accelerate_config), "in_process": str(in_process).lower()})
+                         "accelerate_config": str(accelerate_config), "backend": backend,
+                         "in_process": str(in_process and backend == "local").lower()})
         mlflow.log_params(run_params(cfg))
         job_env.update(MLFLOW_RUN_ID=run.info.run_id, MLFLOW_TRACKING_URI=mlflow.get_tracking_uri())
         if backend == "slurm":

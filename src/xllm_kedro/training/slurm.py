@@ -57,13 +57,15 @@ class SlurmSettings:
         if not isinstance(settings.gpus_per_node, int) or settings.gpus_per_node < 0:
             raise ValueError(f"{where}.gpus_per_node must be a non-negative integer, got {settings.gpus_per_node!r}")
         if not isinstance(settings.extra, list) or not all(str(d).startswith("--") for d in settings.extra):
-            raise ValueError(f"{where}.extra must be a list of sbatch options like '--qos=high', got {settings.extra!r}")
+            raise ValueError(f"{where}.extra must be a list of sbatch options like '--qos=high', "
+                             f"got {settings.extra!r}")
         return settings
 
 
 def sbatch_script(cmd: list[str], accelerate_config: Path, settings: SlurmSettings, name: str, workdir: Path) -> str:
     """The batch script: directives, then one srun task per node running the accelerate command."""
-    directives = [f"--job-name={JOB_PREFIX}{name}", f"--output={workdir}/slurm-%j.log", f"--chdir={Path.cwd()}",
+    directives = [f"--job-name={JOB_PREFIX}{name}", f"--output={workdir}/slurm-%j.log", "--open-mode=append",
+                  f"--chdir={Path.cwd()}",
                   f"--nodes={settings.nodes}", "--ntasks-per-node=1", f"--cpus-per-task={settings.cpus_per_task}"]
     directives += [f"--gpus-per-node={settings.gpus_per_node}"] if settings.gpus_per_node else []
     directives += [f"--{key}={getattr(settings, key)}" for key in ("partition", "time", "account")

@@ -14,6 +14,7 @@ import pytest
 
 from xllm_kedro.corpora import read_instructions
 from xllm_kedro.files import write_jsonl
+from xllm_kedro.spec.settings import launcher_problems
 from xllm_kedro.training.checkpoints import latest_checkpoint
 from xllm_kedro.training.config import TrainConfig
 from xllm_kedro.training.launch import TrainingJobError, train_with_accelerate
@@ -60,6 +61,16 @@ def test_bad_slurm_settings_name_the_key():
         SlurmSettings.from_dict({"nodes": 0})
     with pytest.raises(ValueError, match=r"launcher.slurm: unknown keys \['gpus'\]"):
         SlurmSettings.from_dict({"gpus": 8})
+
+
+def test_the_study_check_names_a_bad_backend_and_bad_slurm_settings():
+    launcher = {"accelerate_config": str(CPU_1PROC), "backend": "pbs"}
+    assert launcher_problems(launcher, {}) == ["parameters launcher.backend must be one of ['local', 'slurm'], got 'pbs'"]
+    problems = launcher_problems({**launcher, "backend": "slurm", "slurm": {"max_in_flight": 0}}, {})
+    assert problems == ["parameters launcher.slurm.max_in_flight must be a positive integer, got 0"]
+    # under slurm a multi-process config is fine even with in_process left on from conf/base
+    two = {"accelerate_config": str(CPU_1PROC.with_name("cpu_ddp_2proc.yaml")), "in_process": True}
+    assert launcher_problems({**two, "backend": "slurm"}, {}) == [] and launcher_problems(two, {}) != []
 
 
 @needs_slurm
