@@ -25,6 +25,7 @@ from benchmarks.evaluation_job import evaluation_job_vs_in_process
 from benchmarks.generation import generation_vs_batch8_unsorted
 from benchmarks.packing import packing_1_5m_examples_seconds
 from benchmarks.sft import sft_mfu, sft_tokens_per_s_vs_alpaca_baseline
+from benchmarks.slurm import slurm_sweep_concurrency
 from benchmarks.tokenizer import tokenizer_long_line_linearity
 from xllm_kedro.files import write_json
 from xllm_kedro.analysis.scaling import ScalingLaw
@@ -159,6 +160,7 @@ BENCHMARKS = {
     "data_prep_peak_rss_mb_2m_pairs": data_prep_peak_rss_mb_2m_pairs,
     "data_prep_peak_rss_mb_10m_lines": data_prep_peak_rss_mb_10m_lines,
     "tokenizer_long_line_linearity": tokenizer_long_line_linearity,
+    "slurm_sweep_concurrency": slurm_sweep_concurrency,
 }
 
 

@@ -13,6 +13,7 @@ import os
 import re
 import shlex
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 JOB_PREFIX = "xllm-"
 ENDED = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE",
          "PREEMPTED", "SPECIAL_EXIT", "REVOKED"}
+_SUBMITTING = threading.Lock()  # nodes under ThreadRunner: the count and the sbatch after it are one step
 
 
 class SlurmJobError(RuntimeError):
@@ -101,10 +103,11 @@ def in_flight() -> int:
 
 def submit(script: Path, env: Mapping[str, str], settings: SlurmSettings) -> str:
     """Wait for a free slot under ``max_in_flight``, then ``sbatch`` the script; return the job id."""
-    while in_flight() >= settings.max_in_flight:
-        time.sleep(settings.poll_s)
-    out = subprocess.run(["sbatch", "--parsable", str(script)], env=dict(env), capture_output=True, text=True,
-                         timeout=60)
+    with _SUBMITTING:
+        while in_flight() >= settings.max_in_flight:
+            time.sleep(settings.poll_s)
+        out = subprocess.run(["sbatch", "--parsable", str(script)], env=dict(env), capture_output=True, text=True,
+                             timeout=60)
     if out.returncode != 0:
         raise SlurmJobError(f"sbatch {script} failed: {out.stderr.strip() or out.stdout.strip()}")
     return out.stdout.strip().split(";")[0]

@@ -1,0 +1,69 @@
+"""The sweep through the local single-node Slurm (``.ci/slurm start``): its jobs two in flight at once
+against one after another, in wall time."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import mlflow
+import yaml
+
+from benchmarks.sft import _records, _tiny_base
+from xllm_kedro.files import write_jsonl
+from xllm_kedro.training.config import TrainConfig
+from xllm_kedro.training.launch import train_with_accelerate
+
+ROOT = Path(__file__).resolve().parents[1]
+CPU_1PROC = ROOT / "conf" / "base" / "accelerate" / "cpu_1proc.yaml"
+
+
+def _sweep_jobs(directory: Path, max_steps: int) -> list[TrainConfig]:
+    """One job per size of one language of the default sweep (conf/base), each ``max_steps`` steps."""
+    params = yaml.safe_load((ROOT / "conf" / "base" / "parameters.yml").read_text())["sweep"]
+    training = yaml.safe_load((ROOT / "conf" / "base" / "parameters_instruction_tuning.yml").read_text())["training"]
+    records, _ = _records(max(params["translation_sizes"]))
+    _tiny_base(records, directory / "base", seed=0)
+    jobs = []
+    for size in params["translation_sizes"]:
+        write_jsonl(directory / f"train_{size}.jsonl", records[:size])
+        jobs.append(TrainConfig.from_dict({**training, "max_steps": max_steps, "save_every": 0,
+                                           "base_model_dir": str(directory / "base"),
+                                           "train_file": str(directory / f"train_{size}.jsonl"),
+                                           "output_dir": str(directory / "out" / str(size))}))
+    return jobs
+
+
+def _wall(jobs: list[TrainConfig], directory: Path, in_flight: int) -> float:
+    settings = {"cpus_per_task": 1, "max_in_flight": in_flight, "poll_s": 0.5}
+
+    def one(i: int) -> None:
+        train_with_accelerate(jobs[i], CPU_1PROC, directory / f"job{in_flight}_{i}", run_name=f"sweep/{i}",
+                              backend="slurm", slurm=settings)
+
+    for i in range(len(jobs)):
+        (directory / f"job{in_flight}_{i}").mkdir(parents=True)
+    start = time.perf_counter()
+    with ThreadPoolExecutor(in_flight) as pool:  # one thread: sequential submission, each job awaited
+        list(pool.map(one, range(len(jobs))))
+    return time.perf_counter() - start
+
+
+def slurm_sweep_concurrency(max_steps: int = 30) -> dict:
+    """Wall time of the sweep's jobs with 2 in flight over the same jobs submitted one after another."""
+    if not shutil.which("sinfo") or subprocess.run(["sinfo", "-h"], capture_output=True).returncode != 0:
+        return {"value": None, "unit": "ratio", "note": "skipped: no Slurm cluster answers (`.ci/slurm start`)"}
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        mlflow.set_tracking_uri(f"sqlite:///{directory / 'mlflow.db'}")
+        jobs = _sweep_jobs(directory, max_steps)
+        sequential = _wall(jobs, directory, 1)
+        concurrent = _wall(jobs, directory, 2)
+    return {"value": round(concurrent / sequential, 3), "unit": "ratio", "goal": 1.0, "met": concurrent < sequential,
+            "concurrent_s": round(concurrent, 1), "sequential_s": round(sequential, 1), "jobs": len(jobs),
+            "note": f"one language of the default sweep ({len(jobs)} sizes, {max_steps} steps each) on the local "
+                    "one-node Slurm (2 CPUs): 2 jobs in flight / one after another"}
