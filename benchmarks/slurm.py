@@ -3,8 +3,6 @@ against one after another, in wall time."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +15,7 @@ from benchmarks.sft import _records, _tiny_base
 from xllm_kedro.files import write_jsonl
 from xllm_kedro.training.config import TrainConfig
 from xllm_kedro.training.launch import train_with_accelerate
+from xllm_kedro.training.slurm import cluster_answers
 
 ROOT = Path(__file__).resolve().parents[1]
 CPU_1PROC = ROOT / "conf" / "base" / "accelerate" / "cpu_1proc.yaml"
@@ -55,7 +54,7 @@ def _wall(jobs: list[TrainConfig], directory: Path, in_flight: int) -> float:
 
 def slurm_sweep_concurrency(max_steps: int = 30) -> dict:
     """Wall time of the sweep's jobs with 2 in flight over the same jobs submitted one after another."""
-    if not shutil.which("sinfo") or subprocess.run(["sinfo", "-h"], capture_output=True).returncode != 0:
+    if not cluster_answers():
         return {"value": None, "unit": "ratio", "note": "skipped: no Slurm cluster answers (`.ci/slurm start`)"}
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)

@@ -4,7 +4,6 @@ under the one parent run."""
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 import subprocess
 from datetime import datetime
@@ -12,15 +11,13 @@ from itertools import combinations
 
 import pytest
 
+from xllm_kedro.training.slurm import cluster_answers
+
 from .conftest import kedro, scratch_project
 
 
-def _slurm_answers() -> bool:
-    return bool(shutil.which("sinfo")) and subprocess.run(["sinfo", "-h"], capture_output=True).returncode == 0
-
-
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.skipif(
-    not _slurm_answers(), reason="no Slurm cluster answers `sinfo`: start the local one with `.ci/slurm start`")]
+    not cluster_answers(), reason="no Slurm cluster answers `sinfo`: start the local one with `.ci/slurm start`")]
 
 
 def _times(job_id: str) -> tuple[datetime, datetime]:

@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import threading
 import time
@@ -93,6 +94,16 @@ def sbatch_script(cmd: list[str], accelerate_config: Path, settings: SlurmSettin
 
 def _slurm(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(args, capture_output=True, text=True, timeout=60)
+
+
+def cluster_answers(timeout_s: float = 20.0) -> bool:
+    """Whether the Slurm client commands are here and a controller answers ``sinfo``."""
+    if not shutil.which("sinfo"):
+        return False
+    try:
+        return subprocess.run(["sinfo", "-h"], capture_output=True, timeout=timeout_s).returncode == 0
+    except subprocess.TimeoutExpired:
+        return False
 
 
 def in_flight() -> int:

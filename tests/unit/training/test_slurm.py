@@ -4,7 +4,6 @@ sbatch, two in flight at once, scancel then a rerun that resumes, and a 2-proces
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import threading
 import time
@@ -18,17 +17,13 @@ from xllm_kedro.spec.settings import launcher_problems
 from xllm_kedro.training.checkpoints import latest_checkpoint
 from xllm_kedro.training.config import TrainConfig
 from xllm_kedro.training.launch import TrainingJobError, train_with_accelerate
-from xllm_kedro.training.slurm import SlurmSettings, job_state, sbatch_script
+from xllm_kedro.training.slurm import SlurmSettings, cluster_answers, job_state, sbatch_script
 
 from ...conftest import CPU_1PROC, PROJECT_ROOT, RAW
 from .conftest import resume_config
 
 
-def _slurm_answers() -> bool:
-    return bool(shutil.which("sinfo")) and subprocess.run(["sinfo", "-h"], capture_output=True).returncode == 0
-
-
-needs_slurm = pytest.mark.skipif(not _slurm_answers(),
+needs_slurm = pytest.mark.skipif(not cluster_answers(),
                                  reason="no Slurm cluster answers `sinfo`: start the local one with `.ci/slurm start`")
 SETTINGS = {"cpus_per_task": 1, "max_in_flight": 2, "poll_s": 0.5, "time": "00:15:00"}
 
