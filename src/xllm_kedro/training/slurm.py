@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 JOB_PREFIX = "xllm-"
 ENDED = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE",
          "PREEMPTED", "SPECIAL_EXIT", "REVOKED"}
+UNKNOWN_GRACE_S = 300.0  # a controller restart or a slow sacct is not the job's end
 _SUBMITTING = threading.Lock()  # nodes under ThreadRunner: the count and the sbatch after it are one step
 
 
@@ -166,14 +167,21 @@ def wait(job_id: str, workdir: Path, settings: SlurmSettings, name: str, timeout
     on either, or if this process is interrupted, the job is cancelled. A requeued job is followed on.
     """
     follower = LogFollower(workdir / f"slurm-{job_id}.log")
-    started, state, why = None, None, None
+    exit_file = workdir / f"slurm-{job_id}.exit"
+    started, state, why, unknown_since = None, None, None, time.time()
     try:
         while True:
-            state = job_state(job_id) or state
+            now, known = time.time(), job_state(job_id)
             follower.poll()
-            if state in ENDED or state is None:
+            if known is None and exit_file.exists():  # forgotten by the controller, no accounting: the script's code
+                known = "COMPLETED" if exit_file.read_text().strip() == "0" else "FAILED"
+            if known is None and now - unknown_since > UNKNOWN_GRACE_S:
+                why = f"is unknown to scontrol and sacct for {UNKNOWN_GRACE_S:g} s"
                 break
-            now = time.time()
+            unknown_since = unknown_since if known is None else now
+            state = known or state
+            if state in ENDED:
+                break
             if state == "RUNNING":
                 started = started or now
                 beats = [p.stat().st_mtime for p in (heartbeat, follower.path) if p.exists()]
@@ -191,9 +199,6 @@ def wait(job_id: str, workdir: Path, settings: SlurmSettings, name: str, timeout
         cancel(job_id)
         raise
     follower.poll()
-    exit_file = workdir / f"slurm-{job_id}.exit"
-    if state is None and exit_file.exists():  # the controller has forgotten it and there is no accounting
-        state = "COMPLETED" if exit_file.read_text().strip() == "0" else "FAILED"
     if why or state != "COMPLETED":
         raise SlurmJobError(f"training job {name} (Slurm job {job_id}) {why or 'ended ' + str(state)}; "
                             f"log {follower.path}. Last lines:\n" + "\n".join(follower.tail))

@@ -60,7 +60,8 @@ def test_bad_slurm_settings_name_the_key():
 
 def test_the_study_check_names_a_bad_backend_and_bad_slurm_settings():
     launcher = {"accelerate_config": str(CPU_1PROC), "backend": "pbs"}
-    assert launcher_problems(launcher, {}) == ["parameters launcher.backend must be one of ['local', 'slurm'], got 'pbs'"]
+    assert launcher_problems(launcher, {}) == [
+        "parameters launcher.backend must be one of ['local', 'slurm'], got 'pbs'"]
     problems = launcher_problems({**launcher, "backend": "slurm", "slurm": {"max_in_flight": 0}}, {})
     assert problems == ["parameters launcher.slurm.max_in_flight must be a positive integer, got 0"]
     # under slurm a multi-process config is fine even with in_process left on from conf/base
