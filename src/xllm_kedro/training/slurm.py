@@ -94,7 +94,11 @@ def sbatch_script(cmd: list[str], accelerate_config: Path, settings: SlurmSettin
 
 
 def _slurm(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(args, capture_output=True, text=True, timeout=60)
+    """A Slurm client command; one that gets no answer in 60 s counts as a failed query, not an error."""
+    try:
+        return subprocess.run(args, capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(args, 124, "", f"{args[0]} timed out")
 
 
 def cluster_answers(timeout_s: float = 20.0) -> bool:
