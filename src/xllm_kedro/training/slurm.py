@@ -77,7 +77,9 @@ def sbatch_script(cmd: list[str], accelerate_config: Path, settings: SlurmSettin
     directives += [str(d) for d in settings.extra]
     accelerate = yaml.safe_load(accelerate_config.read_text()) or {}
     per_node = int(accelerate.get("num_processes", 1)) // max(int(accelerate.get("num_machines", 1) or 1), 1)
-    rendezvous = ["--main_process_port", "$PORT"]
+    # each process gets its share of the task's CPUs (accelerate's own default takes every core of the node)
+    rendezvous = ["--main_process_port", "$PORT", "--num_cpu_threads_per_process",
+                  str(max(1, settings.cpus_per_task // max(per_node, 1)))]
     if settings.nodes > 1:
         rendezvous += ["--num_machines", "$SLURM_NNODES", "--num_processes", f"$((SLURM_NNODES * {per_node}))",
                        "--machine_rank", "$SLURM_NODEID", "--main_process_ip", "$MAIN_ADDR"]

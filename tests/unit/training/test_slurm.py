@@ -38,8 +38,8 @@ def small_config(tmp_path, name: str, **overrides) -> TrainConfig:
 
 
 def test_a_two_node_script_takes_its_rendezvous_from_slurm(tmp_path):
-    settings = SlurmSettings.from_dict({"nodes": 2, "gpus_per_node": 8, "partition": "gpu", "account": "lab",
-                                        "time": "12:00:00", "extra": ["--requeue"]})
+    settings = SlurmSettings.from_dict({"nodes": 2, "gpus_per_node": 8, "cpus_per_task": 32, "partition": "gpu",
+                                        "account": "lab", "time": "12:00:00", "extra": ["--requeue"]})
     fsdp = PROJECT_ROOT / "conf" / "paper" / "accelerate" / "fsdp_multinode.yaml"
     script = sbatch_script(["accelerate", "launch", "--config_file", str(fsdp), "-m", "x.sft", "--config", "j.json"],
                            fsdp, settings, "train-muit", tmp_path)
@@ -49,6 +49,7 @@ def test_a_two_node_script_takes_its_rendezvous_from_slurm(tmp_path):
     # 16 processes on 2 machines: 8 per node, times however many nodes Slurm gave
     assert "--num_processes $((SLURM_NNODES * 8))" in script and "--machine_rank $SLURM_NODEID" in script
     assert "--main_process_ip $MAIN_ADDR" in script and "srun --kill-on-bad-exit=1" in script
+    assert "--num_cpu_threads_per_process 4 " in script  # 32 CPUs of the node's task over its 8 processes
 
 
 def test_bad_slurm_settings_name_the_key():
