@@ -164,6 +164,20 @@ def run_job(cmd: list[str], env: dict[str, str], *, name: str | None = None, tim
                                + "\n".join(tail))
 
 
+def run_on_slurm(cmd: list[str], accelerate_config: Path, env: dict[str, str], workdir: str | Path, *, name: str,
+                 slurm: dict | None, timeout_s: float | None = None, stall_timeout_s: float | None = None) -> None:
+    """``run_job`` for ``launcher.backend: slurm``: the same command as a Slurm job, its id tagged on the
+    active MLflow run; a job that does not complete raises TrainingJobError with Slurm's state."""
+    workdir = Path(workdir).resolve()
+    try:
+        run_slurm_job(cmd, Path(accelerate_config), {**env, HEARTBEAT_ENV: str(workdir / "heartbeat")}, workdir, slurm,
+                      name=name, timeout_s=timeout_s or DEFAULT_TIMEOUT_S,
+                      stall_timeout_s=stall_timeout_s or DEFAULT_STALL_TIMEOUT_S, heartbeat=workdir / "heartbeat",
+                      on_submit=lambda job_id: mlflow.set_tag("slurm_job_id", job_id))
+    except SlurmJobError as err:
+        raise TrainingJobError(str(err)) from err
+
+
 def run_in_process(accelerate_config: Path, job_config: Path, env: dict[str, str], entry_point: str = ENTRY_POINT) -> None:
     """Run the entry point here, with ``env`` set for its duration; only a one-process config may."""
     settings = yaml.safe_load(accelerate_config.read_text()) or {}
@@ -209,15 +223,8 @@ def train_with_accelerate(cfg: TrainConfig, accelerate_config: str | Path, workd
         mlflow.log_params(run_params(cfg))
         job_env.update(MLFLOW_RUN_ID=run.info.run_id, MLFLOW_TRACKING_URI=mlflow.get_tracking_uri())
         if backend == "slurm":
-            try:
-                run_slurm_job(launch_command(accelerate_config, job_config), accelerate_config,
-                              {**os.environ, **job_env, HEARTBEAT_ENV: str(Path(workdir).resolve() / "heartbeat")},
-                              Path(workdir).resolve(), slurm, name=run_name, timeout_s=timeout_s or DEFAULT_TIMEOUT_S,
-                              stall_timeout_s=stall_timeout_s or DEFAULT_STALL_TIMEOUT_S,
-                              heartbeat=Path(workdir).resolve() / "heartbeat",
-                              on_submit=lambda job_id: mlflow.set_tag("slurm_job_id", job_id))
-            except SlurmJobError as err:
-                raise TrainingJobError(str(err)) from err
+            run_on_slurm(launch_command(accelerate_config, job_config), accelerate_config, {**os.environ, **job_env},
+                         workdir, name=run_name, slurm=slurm, timeout_s=timeout_s, stall_timeout_s=stall_timeout_s)
         elif backend != "local":
             raise ValueError(f"parameters launcher.backend must be local or slurm, got {backend!r}")
         elif in_process:

@@ -206,7 +206,7 @@ def wait(job_id: str, workdir: Path, settings: SlurmSettings, name: str, timeout
         raise
     follower.poll()
     if why or state != "COMPLETED":
-        raise SlurmJobError(f"training job {name} (Slurm job {job_id}) {why or 'ended ' + str(state)}; "
+        raise SlurmJobError(f"job {name} (Slurm job {job_id}) {why or 'ended ' + str(state)}; "
                             f"log {follower.path}. Last lines:\n" + "\n".join(follower.tail))
 
 
@@ -218,7 +218,7 @@ def run_slurm_job(cmd: list[str], accelerate_config: Path, env: Mapping[str, str
     script = workdir / "job.sbatch"
     script.write_text(sbatch_script(cmd, accelerate_config, settings, name.replace("/", "-"), workdir))
     job_id = submit(script, env, settings)
-    log.info("training job %s submitted as Slurm job %s (%s)", name, job_id, script)
+    log.info("job %s submitted as Slurm job %s (%s)", name, job_id, script)
     if on_submit:
         on_submit(job_id)
     wait(job_id, workdir, settings, name, timeout_s, stall_timeout_s, heartbeat)
