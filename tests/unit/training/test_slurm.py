@@ -1,5 +1,6 @@
 """The ``slurm`` launcher backend against a real single-node Slurm (``.ci/slurm start``): a job through
-sbatch, two in flight at once, scancel then a rerun that resumes, and a 2-process gloo job in one allocation."""
+sbatch, two in flight at once, scancel then a rerun that resumes, a 2-process gloo job in one allocation,
+and evaluation's generation job."""
 
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ import mlflow
 import pytest
 
 from xllm_kedro.corpora import read_instructions
+from xllm_kedro.evaluation.job import generate_in_job
+from xllm_kedro.evaluation.runner import Request, generate_requests
 from xllm_kedro.files import write_jsonl
 from xllm_kedro.spec.settings import launcher_problems
 from xllm_kedro.training.checkpoints import latest_checkpoint
 from xllm_kedro.training.config import TrainConfig
 from xllm_kedro.training.launch import TrainingJobError, train_with_accelerate
 from xllm_kedro.training.slurm import SlurmSettings, cluster_answers, job_state, sbatch_script
+from xllm_kedro.training.tiny_model import load_model
 
 from ...conftest import CPU_1PROC, PROJECT_ROOT, RAW
 from .conftest import resume_config
@@ -154,3 +158,19 @@ def test_a_two_process_gloo_job_runs_in_one_allocation(tmp_path, tiny_model_dir,
     summary = json.loads((out / "train_summary.json").read_text())
     assert (summary["world_size"], summary["gradient_accumulation_steps"]) == (2, 1)
     assert len(list((tmp_path / "job").glob("slurm-*.log"))) == 1
+
+
+@needs_slurm
+@pytest.mark.slow  # one Slurm generation job: about 20 s
+def test_evaluation_generation_through_slurm_returns_what_generation_here_returns(tmp_path, tiny_model_dir,
+                                                                                 mlflow_store):
+    mlflow_store("slurm_eval")
+    requests = [Request("qa/zh", ["a b", "the quick brown fox"], 6, ["\n\n"]),
+                Request("translation/en-zh", ["x y z"], 4, [])]
+    model, tokenizer = load_model(tiny_model_dir)
+    expected = generate_requests(model, tokenizer, requests, batch_size=2)
+    with mlflow.start_run(run_name="eval/slurm") as run:
+        outputs = generate_in_job(requests, tiny_model_dir, accelerate_config=CPU_1PROC, workdir=tmp_path,
+                                  batch_size=2, backend="slurm", slurm=SETTINGS)
+    assert outputs == expected
+    assert job_state(mlflow.get_run(run.info.run_id).data.tags["slurm_job_id"]) == "COMPLETED"
