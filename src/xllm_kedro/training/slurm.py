@@ -216,7 +216,7 @@ def run_slurm_job(cmd: list[str], accelerate_config: Path, env: Mapping[str, str
     """Write the sbatch script in ``workdir``, submit it and follow it to its end; return the job id."""
     settings = settings if isinstance(settings, SlurmSettings) else SlurmSettings.from_dict(settings)
     script = workdir / "job.sbatch"
-    script.write_text(sbatch_script(cmd, accelerate_config, settings, name.replace("/", "-"), workdir))
+    script.write_text(sbatch_script(cmd, accelerate_config, settings, re.sub(r"[^\w.-]", "-", name), workdir))
     job_id = submit(script, env, settings)
     log.info("job %s submitted as Slurm job %s (%s)", name, job_id, script)
     if on_submit:
