@@ -35,8 +35,9 @@ def test_training_runs_compare_by_their_params(test_run):
     assert {"train/x_zh", "train/m_all", "train/sweep_zh_10", "train/sweep_zh_40"} <= set(params)
     assert len({frozenset(p) for p in params.values()}) == 1  # the same keys in every job
     small, large = params["train/sweep_zh_10"], params["train/sweep_zh_40"]
-    # the sweep varies the data and nothing else
-    assert {k for k in small if small[k] != large[k]} == {"data.examples", "data.sha256"}
+    # the sweep varies the data and no hyperparameter
+    assert {k for k in small if small[k] != large[k] and k.startswith("training.")} == set()
+    assert small["data.sha256"] != large["data.sha256"]
     for run, exp in ((small, "sweep_zh_10"), (large, "sweep_zh_40")):
         mix = test_run / "data" / "05_model_input" / "mixes" / f"{exp}.jsonl"
         assert int(run["data.examples"]) == sum(1 for line in mix.open(encoding="utf-8") if line.strip())
@@ -50,8 +51,11 @@ def test_evaluation_runs_compare_by_their_params(test_run):
     assert {"eval/x_zh", "eval/m_all", "eval/sweep_zh_10"} <= set(params)
     assert len({frozenset(p) for p in params.values()}) == 1  # the same keys in every evaluation
     assert {"evaluation.batch_size", "evaluation.seed", "data.examples", "data.sha256"} <= set(params["eval/x_zh"])
-    # the same test prompts for every model of the study
-    assert len({(p["data.examples"], p["data.sha256"]) for p in params.values()}) == 1
+    assert len({tuple(v for k, v in sorted(p.items()) if k.startswith("evaluation.")) for p in params.values()}) == 1
+    prompts = {name: (int(p["data.examples"]), p["data.sha256"]) for name, p in params.items()}
+    # the sweep's models answer the same test prompts (translation), CoIT and MuIT the same larger set (QA too)
+    assert prompts["eval/sweep_zh_10"] == prompts["eval/sweep_zh_40"]
+    assert prompts["eval/x_zh"] == prompts["eval/m_all"] and prompts["eval/x_zh"][0] > prompts["eval/sweep_zh_10"][0]
 
 
 def test_training_runs_name_their_model_and_the_run_its_runner(test_run):
