@@ -80,13 +80,14 @@ def test_every_experiment_gets_a_model_that_learned_its_own_mix(use_parameters, 
         _, base_tokenizer = load_model(base)
         for exp, mix in mixes.items():
             model_dir = catalog[f"{exp}.model"].load()
-            assert model_dir == tmp_path / "jobs" / exp / "model"
+            run = model_dir.parent  # each run trains in a work folder of its own under the experiment's
+            assert model_dir.name == "model" and run.parent == tmp_path / "jobs" / exp and run.name.startswith("run-")
             model, tokenizer = load_model(model_dir)
             assert model.config.vocab_size == len(base_tokenizer) and tokenizer.get_vocab() == base_tokenizer.get_vocab()
             summary = json.loads((model_dir / "train_summary.json").read_text())
             assert summary["train_examples"] == len(mix) == 36 and summary["dropped_no_room_for_response"] == 0
             assert summary["steps"] == 8 * math.ceil(36 / 8)  # epochs x optimiser steps per epoch
-            job = json.loads((tmp_path / "jobs" / exp / "job.json").read_text())
+            job = json.loads((run / "job.json").read_text())
             assert job["base_model_dir"] == str(base) and job["num_epochs"] == 8
             before, after = response_loss(base, mix), response_loss(model_dir, mix)
             assert after < 0.75 * before, (exp, before, after)  # clearly learned (about 0.6 here), not noise
