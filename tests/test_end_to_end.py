@@ -66,11 +66,11 @@ def test_only_missing_outputs_reruns_only_what_is_missing(test_run):
     assert sorted(p.name for p in (models / "x_zh").iterdir()) == before  # no model was retrained
 
 
-def test_registry_lists_the_seven_pipelines_and_the_default(project):
+def test_registry_lists_the_eight_pipelines_and_the_default(project):
     listed = kedro(project, "registry", "list").stdout
     names = set(re.findall(r"^- (\w+)$", listed, flags=re.MULTILINE))
     assert names == {"data_preparation", "instruction_tuning", "evaluation", "scaling_analysis", "allocation",
-                     "representation_analysis", "budgeted", "__default__"} == {*STAGES, "__default__"}
+                     "representation_analysis", "budgeted", "mi_eval", "__default__"} == {*STAGES, "__default__"}
 
 
 def test_instruction_tuning_alone_retrains_every_declared_model_identically(test_run):
