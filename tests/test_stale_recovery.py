@@ -107,7 +107,7 @@ def test_sigkill_during_data_preparation_then_recovery_gives_mixes_of_the_new_in
     seen = []
     for line in proc.stdout:
         seen.append(line)
-        if "Saving data to" in line and "zh.alpaca_instructions" in line:
+        if "Running node: prepare_alpaca_node" in line and "zh.alpaca_raw" in line:  # killed inside the node
             os.killpg(proc.pid, signal.SIGKILL)
             break
     proc.wait()
