@@ -22,6 +22,7 @@ from accelerate.utils import parse_flag_from_env
 
 from xllm_kedro.evaluation.runner import Request, generate_requests
 from xllm_kedro.files import write_json
+from xllm_kedro.training.job_exit import leave
 from xllm_kedro.training.launch import HEARTBEAT_ENV
 from xllm_kedro.training.tiny_model import load_model
 
@@ -80,3 +81,4 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+    leave()  # no interpreter teardown: see training/job_exit.py

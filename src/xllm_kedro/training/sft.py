@@ -33,6 +33,7 @@ from xllm_kedro.training.checkpoints import fingerprint, latest_checkpoint, load
 from xllm_kedro.training.config import TrainConfig
 from xllm_kedro.training.batching import PACKED_MODES, epoch_steps, resolved_semantics, step_examples
 from xllm_kedro.training.examples import IGNORE_INDEX, collate, encode_all
+from xllm_kedro.training.job_exit import leave
 from xllm_kedro.training.loss import ResponseLoss
 from xllm_kedro.training.packing import collate_packed
 from xllm_kedro.training.pretraining import encode_texts
@@ -271,3 +272,4 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+    leave()  # no interpreter teardown: see training/job_exit.py
