@@ -131,10 +131,12 @@ def write_world(out_dir: str | Path, **params) -> dict:
             emit(f"parallel/en-{code}.{code}", _lines([g.sentence(c) for c in parallel[code]]))
 
     if copy_lists:  # the base's copy curriculum: plain, behind an Alpaca prompt, then as an instruction
-        english = [alpaca_record(item, grammars["en"])["instruction"] for item in alpaca_items]
+        # Whole English Alpaca prompts, input block included: with the QA text in the input, the instruction
+        # alone is one short label, and copying learned behind it did not carry over to reading an input.
+        english = [alpaca_record(item, grammars["en"]) for item in alpaca_items]
         emit("copy/en.txt", _lines([f"{words} = {words}" for words in copy_lists]))
-        emit("copy/en_prompted.json", _json([{"instruction": rng.choice(english), "input": "",
-                                              "output": f"{words} = {words}"} for words in copy_lists]))
+        emit("copy/en_prompted.json", _json([{**rng.choice(english), "output": f"{words} = {words}"}
+                                             for words in copy_lists]))
         emit("copy/en_repeat.json", _json([{"instruction": COPY_INSTRUCTION, "input": words, "output": words}
                                            for words in reversed(copy_lists)]))
 
