@@ -273,6 +273,17 @@ def iter_json_array_numbered(path: str | Path, chunk_chars: int = 1 << 20) -> It
             skip_space()
 
 
+def read_json_object(path: str | Path, what: str) -> dict:
+    """A JSON file that must hold one object (a job's config): errors name the file, the line and ``what``."""
+    try:
+        values = json.loads(Path(path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path}:{err.lineno}: malformed {what} ({err.msg})") from None
+    if not isinstance(values, dict):
+        raise ValueError(f"{path}: a {what} is a JSON object")
+    return values
+
+
 def write_json(path: str | Path, obj) -> None:
     """Write one JSON document atomically."""
     with atomic_path(path) as tmp:

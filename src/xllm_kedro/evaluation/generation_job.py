@@ -21,7 +21,7 @@ from accelerate import PartialState
 from accelerate.utils import parse_flag_from_env
 
 from xllm_kedro.evaluation.runner import Request, generate_requests
-from xllm_kedro.files import write_json
+from xllm_kedro.files import read_json_object, write_json
 from xllm_kedro.training.job_exit import leave
 from xllm_kedro.training.launch import HEARTBEAT_ENV
 from xllm_kedro.training.tiny_model import load_model
@@ -41,12 +41,9 @@ class GenerationJob:
 
     @classmethod
     def load(cls, path: str | Path) -> "GenerationJob":
-        try:
-            values = json.loads(Path(path).read_text(encoding="utf-8"))
-        except json.JSONDecodeError as err:
-            raise ValueError(f"{path}:{err.lineno}: malformed generation job ({err.msg})") from None
+        values = read_json_object(path, "generation job")
         known = {f.name for f in fields(cls)}
-        if not isinstance(values, dict) or set(values) - known:
+        if set(values) - known:
             raise ValueError(f"{path}: a generation job is a JSON object of {sorted(known)}")
         return cls(**values)
 

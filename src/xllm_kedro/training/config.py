@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 
-from xllm_kedro.files import write_json
+from xllm_kedro.files import read_json_object, write_json
 
 
 # Set by the node that writes the job, never by parameters.
@@ -99,10 +98,5 @@ class TrainConfig:
 
     @classmethod
     def load(cls, path: str | Path) -> "TrainConfig":
-        try:
-            values = json.loads(Path(path).read_text(encoding="utf-8"))
-        except json.JSONDecodeError as err:
-            raise ValueError(f"{path}:{err.lineno}: malformed job config ({err.msg})") from None
-        if not isinstance(values, dict):
-            raise ValueError(f"{path}: a job config is a JSON object of TrainConfig fields")
+        values = read_json_object(path, "job config of TrainConfig fields")
         return cls.from_dict(values, where=str(path))
