@@ -63,11 +63,8 @@ def sample_parameters() -> dict:
 
 
 def declared_tasks(env: str = "base") -> dict:
-    """The evaluation tasks that conf/<env> declares (parameters ``tasks``)."""
-    import yaml
-
-    name = "parameters_evaluation.yml" if env == "base" else "parameters.yml"
-    return yaml.safe_load((PROJECT_ROOT / "conf" / env / name).read_text(encoding="utf-8"))["tasks"]
+    """The evaluation tasks that conf/<env> declares (parameters ``tasks``, which an environment replaces whole)."""
+    return parameters(env)["tasks"]
 
 
 # --- models ------------------------------------------------------------------------------------------

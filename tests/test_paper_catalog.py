@@ -55,3 +55,32 @@ def test_paper_catalog_reads_the_three_evaluation_sets_from_the_hub():
     assert catalog["{lang}.mlqa_raw"]["dataset_name"].endswith("}google/xtreme")  # facebook/mlqa: a loading script
     assert catalog["el.flores_raw"]["dataset_name"].endswith("}facebook/flores")
     assert catalog["el.flores_raw"]["dataset_kwargs"] == {"name": "ell_Grek", "split": "devtest"}
+
+
+def _citations(text: str) -> dict[str, str]:
+    """Each top-level catalog entry with the nearest comment block above it: the one that cites it (entries
+    of one source, like the seven FLORES ones, share the block above the first of them)."""
+    cited, block, in_block = {}, "", False
+    for line in text.splitlines():
+        if line.startswith("#"):
+            block = f"{block} {line.lstrip('# ')}" if in_block else line.lstrip("# ")
+        elif line and not line[0].isspace():
+            cited[yaml.safe_load(line.partition(":")[0])] = block
+        in_block = line.startswith("#")
+    return cited
+
+
+def test_every_hub_entry_cites_its_id_config_and_split_with_where_it_was_checked():
+    text = (PAPER / "catalog.yml").read_text(encoding="utf-8")
+    catalog, citations = yaml.safe_load(text), _citations(text)
+    hub = {name: entry for name, entry in catalog.items() if entry.get("type") == "xllm_kedro.datasets.HubDataset"
+           and "dataset_kwargs" in entry}
+    assert len(hub) == 14  # XQuAD, MLQA, seven FLORES, Alpaca, WikiMatrix, three News Commentary
+    for name, entry in hub.items():
+        note = citations[name]
+        repo = entry["dataset_name"].removeprefix("${runtime_params:hub_root,''}")
+        kwargs = entry["dataset_kwargs"]
+        assert repo in note and "checked" in note.lower() and "huggingface.co/datasets/" in note, name
+        assert kwargs["split"].split("[")[0] in note, name
+        if "name" in kwargs:
+            assert kwargs["name"].replace("{lang}", "<lang>") in note, name

@@ -18,7 +18,7 @@ from xllm_kedro.corpora.parallel import ReadReport, read_pairs
 from xllm_kedro.evaluation.sets import qa_set, sentences
 from xllm_kedro.pipelines.data_preparation.nodes import prepare_alpaca_node, prepare_qa_node
 
-from .conftest import PROJECT_ROOT
+from .conftest import PROJECT_ROOT, declared_tasks
 
 LANGS = ["ar", "el", "hi", "tr", "vi", "zh"]
 FLORES = {"en": "eng_Latn", "ar": "arb_Arab", "el": "ell_Grek", "hi": "hin_Deva", "tr": "tur_Latn",
@@ -100,8 +100,7 @@ def test_mlqa_loads_as_the_task_reads_it(paper_catalog, lang):
 
 @pytest.mark.parametrize("lang", ["en", *LANGS])
 def test_flores_devtest_loads_with_its_sentence_column(paper_catalog, lang):
-    params = yaml.safe_load((PROJECT_ROOT / "conf" / "paper" / "parameters.yml").read_text(encoding="utf-8"))
-    task = params["tasks"]["translation"]
+    task = declared_tasks("paper")["translation"]
     rows = paper_catalog.load(task["data"].format(lang=lang))
     assert sentences(rows, lang, task["text_field"]) == [f"sentence {i} in {FLORES[lang]}" for i in range(4)]
 

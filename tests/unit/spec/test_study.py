@@ -14,6 +14,7 @@ from ...conftest import parameters
     ("sample", ("zh", "vi"), 2),
     ("test", ("zh",), 0),
     ("paper", ("ar", "el", "hi", "tr", "vi", "zh"), 2),
+    ("gpu1", ("ar", "el", "hi", "tr", "vi", "zh"), 2),  # one GPU, a smaller study
 ])
 def test_every_shipped_environment_is_a_valid_study(env, languages, budgeted):
     study = load_study(parameters(env))
