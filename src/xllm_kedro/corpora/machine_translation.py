@@ -13,7 +13,7 @@ from pathlib import Path
 from xllm_kedro.spec.languages import get_language
 from xllm_kedro.corpora.instructions import INSTRUCTION_KEYS
 
-CHUNK = 64  # records whose fields are translated together
+CHUNK = 1024  # records whose fields are translated together, in batches of similar length
 
 
 @dataclass(frozen=True)
@@ -97,11 +97,15 @@ def translator(model_dir: Path, target_lang: str, batch_size: int, max_new_token
 
     @torch.inference_mode()
     def seq2seq(texts: list[str]) -> list[str]:
-        out = []
-        for i in range(0, len(texts), batch_size):
-            enc = tokenizer(texts[i:i + batch_size], return_tensors="pt", padding=True, truncation=True).to(device)
+        """Batches of similar length (a batch generates until its longest output ends), in input order."""
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = [""] * len(texts)
+        for i in range(0, len(order), batch_size):
+            part = order[i:i + batch_size]
+            enc = tokenizer([texts[j] for j in part], return_tensors="pt", padding=True, truncation=True).to(device)
             ids = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False, **forced)
-            out += [t.strip() for t in tokenizer.batch_decode(ids, skip_special_tokens=True)]
+            for j, text in zip(part, tokenizer.batch_decode(ids, skip_special_tokens=True)):
+                out[j] = text.strip()
         return out
 
     return seq2seq
