@@ -85,6 +85,8 @@ def launcher_problems(spec, training_sections: dict[str, Mapping]) -> list[str]:
     check.number("timeout_s", 0, open_low=True)
     check.number("stall_timeout_s", 0, open_low=True)
     check.choice("backend", ("local", "slurm"))
+    if check.spec.get("cpu_threads") is not None:  # null: cores / processes
+        check.integer("cpu_threads", 1)
     if check.spec.get("backend") == "slurm":
         try:
             SlurmSettings.from_dict(check.spec.get("slurm"))

@@ -27,6 +27,7 @@ from collections import deque
 from pathlib import Path
 
 import mlflow
+import torch
 import yaml
 
 from xllm_kedro.files import process_alive
@@ -100,10 +101,11 @@ def _kill_group(proc: subprocess.Popen, grace_s: float = 10.0) -> None:
                 return
 
 
-def job_environment(accelerate_config: Path) -> dict[str, str]:
+def job_environment(accelerate_config: Path, cpu_threads: int | None = None) -> dict[str, str]:
     """What the launch needs beyond the YAML: multi-process CPU (gloo) needs ACCELERATE_USE_CPU set, and
-    CPU threads per process are set here (the YAML has no key for them; accelerate would pick the same
-    number, cores / processes, with a notice at every launch)."""
+    CPU threads per process are set here (the YAML has no key for them): ``cpu_threads``
+    (``launcher.cpu_threads``), else cores / processes as accelerate would pick, with a notice at every
+    launch. An OMP_NUM_THREADS already in the environment wins."""
     if not accelerate_config.exists():
         raise FileNotFoundError(f"accelerate config not found: {accelerate_config} (parameters launcher.accelerate_config)")
     settings = yaml.safe_load(accelerate_config.read_text()) or {}
@@ -111,7 +113,8 @@ def job_environment(accelerate_config: Path) -> dict[str, str]:
         return {}
     env = {"ACCELERATE_USE_CPU": "true"}
     if "OMP_NUM_THREADS" not in os.environ:
-        env["OMP_NUM_THREADS"] = str(max(1, len(os.sched_getaffinity(0)) // int(settings.get("num_processes", 1))))
+        env["OMP_NUM_THREADS"] = str(cpu_threads or max(1, len(os.sched_getaffinity(0))
+                                                        // int(settings.get("num_processes", 1))))
     return env
 
 
@@ -187,11 +190,14 @@ def run_in_process(accelerate_config: Path, job_config: Path, env: dict[str, str
     main = importlib.import_module(entry_point).main
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
+    threads = torch.get_num_threads()  # this process's pool is up already: OMP_NUM_THREADS comes too late
+    torch.set_num_threads(int(env.get("OMP_NUM_THREADS") or threads))
     try:
         main(["--config", str(job_config)])
     except Exception as err:
         raise TrainingJobError(f"job {job_config} failed in process: {err}") from err
     finally:
+        torch.set_num_threads(threads)
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -202,7 +208,7 @@ def run_in_process(accelerate_config: Path, job_config: Path, env: dict[str, str
 def train_with_accelerate(cfg: TrainConfig, accelerate_config: str | Path, workdir: str | Path, run_name: str,
                           extra_env: dict[str, str] | None = None, in_process: bool = False,
                           timeout_s: float | None = None, stall_timeout_s: float | None = None,
-                          backend: str = "local", slurm: dict | None = None) -> Path:
+                          backend: str = "local", slurm: dict | None = None, cpu_threads: int | None = None) -> Path:
     """Write the job config, launch the job in an MLflow child run and return the model directory.
 
     ``backend`` ``local`` runs the job on this machine; ``slurm`` submits it with the ``slurm`` settings
@@ -212,7 +218,7 @@ def train_with_accelerate(cfg: TrainConfig, accelerate_config: str | Path, workd
     or overruns ``timeout_s`` (an in-process job stops itself at the deadline, between steps).
     """
     accelerate_config = Path(accelerate_config)
-    job_env = {**(extra_env or {}), **job_environment(accelerate_config)}
+    job_env = {**(extra_env or {}), **job_environment(accelerate_config, cpu_threads)}
     job_config = Path(workdir) / "job.json"
     cfg.save(job_config)
     with mlflow.start_run(run_name=run_name, nested=mlflow.active_run() is not None) as run:

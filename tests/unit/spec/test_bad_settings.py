@@ -59,6 +59,7 @@ CASES = {  # change to conf/base parameters -> the key (and value) the message m
     "missing accelerate config": (_set("launcher.accelerate_config", "conf/base/accelerate/none.yaml"),
                                   "launcher.accelerate_config", "none.yaml"),
     "zero job timeout": (_set("launcher.timeout_s", 0), "launcher.timeout_s", "0"),
+    "zero CPU threads": (_set("launcher.cpu_threads", 0), "launcher.cpu_threads", "0"),
     "evaluation batch of 0": (_set("evaluation.batch_size", 0), "evaluation.batch_size", "0"),
     "negative max_examples": (_set("evaluation.max_examples", -1), "evaluation.max_examples", "-1"),
     "judge timeout of 0": (_set("evaluation.scorers.llm_judge.timeout_s", 0), "evaluation.scorers.llm_judge.timeout_s",

@@ -1,5 +1,6 @@
 """The ``slurm`` launcher backend against a real single-node Slurm (``.ci/slurm start``): a job through
-sbatch, two in flight at once, scancel then a rerun that resumes, a 2-process gloo job in one allocation,
+sbatch, two in flight at once, scancel then a rerun that resumes, Slurm's time limit, a 2-process gloo job
+in one allocation,
 and evaluation's generation job."""
 
 from __future__ import annotations
@@ -146,6 +147,22 @@ def test_scancel_fails_the_run_and_a_rerun_resumes_from_the_checkpoint(tmp_path,
     [log] = (tmp_path / "second").glob("slurm-*.log")
     assert "resumed from" in log.read_text()
     assert (tmp_path / "model" / "model.safetensors").exists()
+
+
+@needs_slurm
+@pytest.mark.slow  # Slurm's one-minute limit and its kill: about 90 s
+def test_a_job_past_its_slurm_time_limit_fails_with_timeout_and_keeps_its_checkpoint(tmp_path, tiny_model_dir,
+                                                                                     mlflow_store):
+    mlflow_store("slurm_timeout")
+    cfg = resume_config(tmp_path, tiny_model_dir, "model")
+    cfg.num_epochs = 1000  # far more than a minute of steps
+    with pytest.raises(TrainingJobError, match="ended TIMEOUT"):
+        train_with_accelerate(cfg, CPU_1PROC, tmp_path / "job", run_name="train/overtime", backend="slurm",
+                              slurm={**SETTINGS, "time": "00:01:00"})
+    [run] = mlflow.search_runs(experiment_names=["slurm_timeout"], output_format="list")
+    assert run.info.status == "FAILED"
+    assert latest_checkpoint(cfg.checkpoints) is not None  # what the rerun resumes from (the scancel test)
+    assert not (tmp_path / "model" / "model.safetensors").exists()
 
 
 @needs_slurm

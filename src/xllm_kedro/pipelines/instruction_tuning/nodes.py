@@ -45,7 +45,8 @@ def run_training_job(records: list[dict], model_dir: Path, hyperparameters: dict
     return train_with_accelerate(cfg, launcher["accelerate_config"], workdir, run_name=run_name,
                                  in_process=bool(launcher.get("in_process", False)),
                                  timeout_s=launcher.get("timeout_s"), stall_timeout_s=launcher.get("stall_timeout_s"),
-                                 backend=launcher.get("backend", "local"), slurm=launcher.get("slurm"))
+                                 backend=launcher.get("backend", "local"), slurm=launcher.get("slurm"),
+                                 cpu_threads=launcher.get("cpu_threads"))
 
 
 def train_model_node(train_mix: list[dict], base_model: Path, training: dict, launcher: dict, trust_remote_code: bool,
