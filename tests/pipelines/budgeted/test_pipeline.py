@@ -40,13 +40,13 @@ def test_nodes_are_the_mix_train_and_evaluation_of_each_budgeted_run_and_the_com
     pipeline = create_pipeline()
     stages = ("build_mix_node", "train_model_node", "evaluate_model_node")
     assert sorted(n.name for n in pipeline.nodes) == sorted(
-        [f"{run}.{stage}" for run in runs for stage in stages] + ["budgeted.compare_budgeted_node"])
+        [f"{run}.{stage}" for run in runs for stage in stages] + ["compare_budgeted_node"])
     assert "allocation_table" in pipeline.inputs() and "scaling_laws" in pipeline.inputs()
     for run in runs:
         [mix] = pipeline.only_nodes(f"{run}.build_mix_node").nodes
         assert "allocation_table" in mix.inputs and mix.outputs == [f"{run}.train_mix"]
         assert {"zh.translation_instructions", "vi.translation_instructions"} <= set(mix.inputs)
-    [compare] = pipeline.only_nodes("budgeted.compare_budgeted_node").nodes
+    [compare] = pipeline.only_nodes("compare_budgeted_node").nodes
     assert compare.inputs[:2] == ["allocation_table", "scaling_laws"]
     assert compare.inputs[4] == "params:significance"
     assert set(compare.inputs[5:]) == {f"{run}.{kind}" for run in runs for kind in ("metrics", "predictions")}
@@ -80,7 +80,7 @@ def test_budgeted_runs_are_compared_with_their_prediction_and_with_uniform():
 
 def test_the_comparison_node_runs_in_the_pipeline_on_the_runs_scores(use_parameters):
     params = use_parameters(sample_parameters())
-    pipeline = create_pipeline().only_nodes("budgeted.compare_budgeted_node")
+    pipeline = create_pipeline().only_nodes("compare_budgeted_node")
     catalog = memory_catalog({**params, "significance": SIGNIFICANCE}, keep=("budgeted_comparison",),
                              allocation_table=TABLE, scaling_laws=LAWS,
                              **{f"{run}.metrics": metrics for run, metrics in METRICS.items()},

@@ -14,9 +14,9 @@ def create_pipeline(study: Study | None = None, **kwargs) -> Pipeline:
     if study.scaling is None:
         return Pipeline([])
     return Pipeline([
-        ns_node("allocation", allocate_budget_node, ["scaling_laws", "data_statistics", "params:allocation"],
+        ns_node(None, allocate_budget_node, ["scaling_laws", "data_statistics", "params:allocation"],
                 ["allocation_table", "allocation_certificate", "allocation_metrics"], "allocate_budget_node"),
-        ns_node("allocation", budget_sweep_node, ["scaling_laws", "data_statistics", "params:allocation"],
+        ns_node(None, budget_sweep_node, ["scaling_laws", "data_statistics", "params:allocation"],
                 "allocation_budget_sweep_plot",
                 "budget_sweep_node"),
     ], tags="allocation")

@@ -13,18 +13,15 @@ from xllm_kedro.pipelines.evaluation.pipeline import evaluate_node
 from xllm_kedro.pipelines.instruction_tuning.pipeline import train_nodes
 from xllm_kedro.spec.study import Study
 
-NS = "budgeted"
-
-
 def create_pipeline(study: Study | None = None, **kwargs) -> Pipeline:
     study = study or current_study()
     runs = study.budgeted
     if not runs:
         return Pipeline([])
     nodes = [node for exp in runs for node in (mix_node(exp), *train_nodes(exp), evaluate_node(study, exp))]
-    nodes.append(ns_node(NS, bound(compare_budgeted_node, strategies=[e.split.strategy for e in runs]),
+    nodes.append(ns_node(None, bound(compare_budgeted_node, strategies=[e.split.strategy for e in runs]),
                          ["allocation_table", "scaling_laws", "params:allocation", "params:scaling",
                           "params:significance", *(f"{e.name}.metrics" for e in runs),
                           *(f"{e.name}.predictions" for e in runs)],
                          ["budgeted_comparison", "budgeted_metrics"], "compare_budgeted_node"))
-    return Pipeline(nodes, tags=NS)
+    return Pipeline(nodes, tags="budgeted")

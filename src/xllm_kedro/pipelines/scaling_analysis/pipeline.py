@@ -9,9 +9,6 @@ from xllm_kedro.pipelines.scaling_analysis.nodes import (fit_laws_node, language
                                                          sweep_points_node)
 from xllm_kedro.spec.study import Study
 
-NS = "scaling"
-
-
 def create_pipeline(study: Study | None = None, **kwargs) -> Pipeline:
     study = study or current_study()
     if study.scaling is None:
@@ -20,17 +17,17 @@ def create_pipeline(study: Study | None = None, **kwargs) -> Pipeline:
     nodes, points = [], "user_scaling_points"
     if study.scaling.points_source == "sweep":
         runs = [(e.name, e.sweep.language, e.sweep.size) for e in study.sweep]
-        nodes.append(ns_node(NS, bound(sweep_points_node, runs=runs),
+        nodes.append(ns_node(None, bound(sweep_points_node, runs=runs),
                              ["params:scaling", *(f"{run}.metrics" for run, _, _ in runs)],
                              "scaling_points", "sweep_points_node"))
         points = "scaling_points"
     nodes += [
-        ns_node(NS, bound(language_similarity_node, languages=languages),
+        ns_node(None, bound(language_similarity_node, languages=languages),
                 [study.model_dataset(study.scaling.similarity_model), "params:scaling", "params:trust_remote_code",
                  "en.flores_raw", *(f"{lang}.flores_raw" for lang in languages)],
                 "language_similarity", "language_similarity_node"),
-        ns_node(NS, fit_laws_node, [points, "language_similarity", "params:scaling"],
+        ns_node(None, fit_laws_node, [points, "language_similarity", "params:scaling"],
                 ["scaling_laws", "scaling_law_comparison", "scaling_metrics"], "fit_laws_node"),
-        ns_node(NS, plot_laws_node, [points, "scaling_laws", "params:scaling"], "scaling_law_plot", "plot_laws_node"),
+        ns_node(None, plot_laws_node, [points, "scaling_laws", "params:scaling"], "scaling_law_plot", "plot_laws_node"),
     ]
     return Pipeline(nodes, tags="scaling_analysis")
