@@ -14,7 +14,7 @@ export DO_NOT_TRACK := 1
 export TOKENIZERS_PARALLELISM := false
 export PYTHONWARNINGS := ignore
 
-.PHONY: install world run test test-fast bench rehearse-paper viz viz-build mlflow-ui notebook clean slurm-up slurm-down
+.PHONY: install world run test test-fast bench rehearse-paper viz viz-build lineage mlflow-ui notebook clean slurm-up slurm-down
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,9 @@ viz: install            ## lineage in the browser at http://127.0.0.1:4141
 
 viz-build: install      ## static lineage site in build/
 	$(BIN)/kedro viz build
+
+lineage: viz-build      ## docs/lineage.png: headless Chromium's picture of the site's default view (.ci/chromium installs it)
+	$(BIN)/python docs/lineage_screenshot.py --site build --out docs/lineage.png
 
 mlflow-ui: install      ## compare runs at http://127.0.0.1:5000
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1 --port 5000

@@ -1,24 +1,56 @@
 """kedro-viz, offline: ``kedro viz build`` writes the static site of the project's lineage (no server,
-no port). The layers are the catalog's, in data-flow order, the budgeted ones after ``reporting``."""
+no port). The layers are the catalog's, in data-flow order, the budgeted ones after ``reporting``. The
+site opens on the stage pipelines, each language's and experiment's nodes collapsed inside its stage,
+and headless Chromium's picture of that view is docs/lineage.png (``make lineage``)."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import shutil
+from pathlib import Path
 
 import pytest
+from PIL import Image
 
-from .conftest import kedro
+from .conftest import PROJECT_ROOT, kedro, scratch_project
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 STAGE_LAYERS = ["raw", "intermediate", "primary", "model_input", "models", "model_output", "reporting"]
 BUDGETED_LAYERS = ["budgeted_model_input", "budgeted_models", "budgeted_model_output", "budgeted_reporting"]
+SCRIPT = PROJECT_ROOT / "docs" / "lineage_screenshot.py"
 
 
-def test_viz_build_orders_the_layers_with_the_budgeted_ones_after_reporting(project):
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    project = scratch_project(tmp_path_factory.mktemp("viz"))
     kedro(project, "viz", "build")
     assert (project / "build" / "index.html").exists()
-    graph = json.loads((project / "build" / "api" / "main").read_text())
+    return project / "build"
+
+
+@pytest.fixture(scope="module")
+def graph(site) -> dict:
+    return json.loads((site / "api" / "main").read_text())
+
+
+@pytest.fixture(scope="module")
+def lineage():
+    """docs/lineage_screenshot.py, the script `make lineage` runs (it lives beside the picture it makes)."""
+    spec = importlib.util.spec_from_file_location("lineage_screenshot", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    if not any(shutil.which(name) for name in module.BROWSERS):
+        pytest.skip(module.NOT_INSTALLED)
+    return module
+
+
+def stages(graph: dict) -> set[str]:
+    return {p["id"] for p in graph["pipelines"]} - {"__default__"}
+
+
+def test_viz_build_orders_the_layers_with_the_budgeted_ones_after_reporting(graph):
     layers = graph["layers"]
     assert layers, "kedro-viz found no layers: the layer view would be empty"
     assert set(BUDGETED_LAYERS) <= set(layers) and "reporting" in layers
@@ -30,3 +62,42 @@ def test_viz_build_orders_the_layers_with_the_budgeted_ones_after_reporting(proj
     assert {"raw", "primary", "model_input", "models", "reporting"} <= data_layers
     assert set(BUDGETED_LAYERS) <= data_layers  # each budgeted layer holds some dataset
     assert data_layers - {None} <= set(layers)
+
+
+def test_the_lineage_opens_on_the_stages_with_languages_and_experiments_inside(graph):
+    tree = graph["modular_pipelines"]
+    root = tree["__root__"]["children"]
+    top = {c["id"] for c in root if c["type"] == "modularPipeline"}
+    assert top == stages(graph) and len(top) == 8
+    assert not [c for c in root if c["type"] == "task"]  # every node sits inside its stage
+    nested = set(tree) - top - {"__root__"}
+    assert nested and all(name.split(".")[0] in top for name in nested)
+    # conf/base: a language inside data preparation, experiments and sweep runs inside training and evaluation
+    assert {"data_preparation.qaa", "instruction_tuning.x_qaa", "evaluation.sweep_qac_2000",
+            "budgeted.budget_uniform"} <= nested
+    by_id = {n["id"]: n for n in graph["nodes"]}
+    root_data = [by_id[c["id"]] for c in root if c["type"] == "data"]
+    assert root_data and all(n.get("layer") in graph["layers"] for n in root_data)  # each in its layer band
+
+
+def test_the_picture_shows_the_stage_boxes_drawn(site, graph, lineage, tmp_path):
+    drawn = lineage.drawn_boxes(site)
+    assert sorted(drawn["modularPipeline"]) == sorted(stages(graph))
+    assert "task" not in drawn
+    root = graph["modular_pipelines"]["__root__"]["children"]
+    assert len(drawn["data"]) == sum(c["type"] == "data" for c in root)  # parameters hidden, as by default
+
+    picture = Image.open(lineage.screenshot(site, tmp_path / "lineage.png", 1600, 1000)).convert("RGB")
+    assert picture.size == (1600, 1000)
+    canvas = picture.crop((560, 0, 1600, 700))  # right of the sidebar and toolbar, above the mini-map
+    colours = canvas.getcolors(1 << 24)
+    background = max(colours)[1]
+    drawn_share = sum(n for n, c in colours if max(abs(a - b) for a, b in zip(c, background)) > 24) / (
+        canvas.width * canvas.height)
+    assert drawn_share > 0.02, f"the graph area is almost blank ({drawn_share:.3f} of it drawn)"
+
+
+def test_the_docs_hold_the_lineage_picture():
+    picture = PROJECT_ROOT / "docs" / "lineage.png"
+    assert Image.open(picture).size == (1600, 1000)
+    assert "docs/lineage.png" in (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
