@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections import Counter
 from pathlib import Path
 
 from kedro.framework.hooks import hook_impl
@@ -250,3 +252,36 @@ class QuietCatalogHook:
     @hook_impl
     def after_context_created(self, context) -> None:
         logging.getLogger("kedro.io.data_catalog").setLevel(logging.WARNING)
+
+
+class ExperimentProgressHook:
+    """A line as each experiment's training or evaluation starts, "x_qaa: training, experiment 3 of 26",
+    counted over the nodes of that kind in the pipeline being run (a partial run counts its own), so a
+    long run says where it is without a line per step."""
+
+    JOBS = {"train_model_node": "training", "evaluate_model_node": "evaluation"}
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._totals: Counter = Counter()
+        self._started: Counter = Counter()
+
+    @staticmethod
+    def _kind(node) -> str:
+        return node.name.rsplit(".", 1)[-1]
+
+    @hook_impl
+    def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        self._totals = Counter(k for k in map(self._kind, pipeline.nodes) if k in self.JOBS)
+        self._started = Counter()
+
+    @hook_impl
+    def before_node_run(self, node) -> None:
+        kind = self._kind(node)
+        if kind not in self.JOBS:
+            return
+        with self._lock:  # ThreadRunner starts nodes from several threads
+            self._started[kind] += 1
+            k = self._started[kind]
+        experiment = (node.namespace or node.name).rsplit(".", 1)[-1]
+        log.info("%s: %s, experiment %d of %d", experiment, self.JOBS[kind], k, self._totals[kind])

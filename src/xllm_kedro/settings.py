@@ -7,8 +7,9 @@ from pathlib import Path
 from kedro.config import OmegaConfigLoader
 from kedro.utils import find_kedro_project
 
-from xllm_kedro.hooks import (LocalFilesHook, FingerprintHook, InputsExistHook, JudgeCredentialsHook, KilledRunsHook,
-                              QuietCatalogHook, RunLockHook, StudyHook, TrackingTagsHook)
+from xllm_kedro.hooks import (ExperimentProgressHook, LocalFilesHook, FingerprintHook, InputsExistHook,
+                              JudgeCredentialsHook, KilledRunsHook, QuietCatalogHook, RunLockHook, StudyHook,
+                              TrackingTagsHook)
 
 # Nothing leaves the machine, whatever the shell sets: MLflow's usage telemetry off for every run of the
 # project (kedro-telemetry reads its consent from .telemetry in the project root).
@@ -16,7 +17,7 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
 HOOKS = (StudyHook(), RunLockHook(), InputsExistHook(), LocalFilesHook(), FingerprintHook(), KilledRunsHook(),
-         JudgeCredentialsHook(), TrackingTagsHook(), QuietCatalogHook())
+         JudgeCredentialsHook(), TrackingTagsHook(), QuietCatalogHook(), ExperimentProgressHook())
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
-from tqdm.auto import tqdm
+
+from xllm_kedro.progress import progress
 
 
 @torch.inference_mode()
@@ -18,8 +19,7 @@ def pooled_hidden_states(model, tokenizer, sentences: Sequence[str], *, batch_si
     """
     device = next(model.parameters()).device
     chunks = []
-    for start in tqdm(range(0, len(sentences), batch_size), desc=desc, unit="batch", leave=False,
-                      disable=None):  # a bar on a terminal only: piped into a log it is '\r' fragments
+    for start in progress(range(0, len(sentences), batch_size), desc=desc, unit="batch"):
         batch = [[tokenizer.bos_token_id] + tokenizer(s, add_special_tokens=False)["input_ids"]
                  for s in sentences[start:start + batch_size]]
         width = max(len(b) for b in batch)

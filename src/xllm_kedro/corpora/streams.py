@@ -8,33 +8,43 @@ A stream's counts (what was read, dropped, kept) are known only once a pass has 
 node's outputs in the order they are declared, so the data is written first and its report then
 costs nothing; a report asked for before any complete pass runs one counting pass itself, so it is
 right in any order (a memory catalog, a different runner).
+
+A stream given a ``desc`` shows a bar of the records it yields on a terminal (``progress.py``): a large
+corpus takes minutes to clean.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 
+from xllm_kedro.progress import progress
+
+
+def _shown(records: Iterator, bar: tuple[str | None, str]) -> Iterator:
+    desc, unit = bar
+    return iter(records) if desc is None else iter(progress(records, desc=desc, unit=unit))
+
 
 class Stream:
     """Iterating calls ``produce(*args)`` again: a fresh pass each time, nothing kept between passes."""
 
-    def __init__(self, produce: Callable[..., Iterator], *args) -> None:
-        self._produce, self._args = produce, args
+    def __init__(self, produce: Callable[..., Iterator], *args, desc: str | None = None, unit: str = "record") -> None:
+        self._produce, self._args, self._bar = produce, args, (desc, unit)
 
     def __iter__(self) -> Iterator:
-        return iter(self._produce(*self._args))
+        return _shown(self._produce(*self._args), self._bar)
 
 
 class CountedStream:
     """A Stream whose ``produce(*args, counts)`` fills ``counts`` as it goes; see ``report``."""
 
-    def __init__(self, produce: Callable[..., Iterator], *args) -> None:
-        self._produce, self._args = produce, args
+    def __init__(self, produce: Callable[..., Iterator], *args, desc: str | None = None, unit: str = "record") -> None:
+        self._produce, self._args, self._bar = produce, args, (desc, unit)
         self._counts: dict | None = None
 
     def __iter__(self) -> Iterator:
         counts: dict = {}
-        yield from self._produce(*self._args, counts)
+        yield from _shown(self._produce(*self._args, counts), self._bar)
         self._counts = counts
 
     def counts(self) -> dict:

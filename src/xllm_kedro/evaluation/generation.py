@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import torch
-from tqdm.auto import tqdm
+
+from xllm_kedro.progress import progress
 
 
 def _cut_at_stop(text: str, stop: Sequence[str]) -> str:
@@ -77,10 +78,7 @@ def generate(model, tokenizer, prompts: Sequence[str], *, max_new_tokens: int = 
     pad = tokenizer.pad_token_id
     device = next(model.parameters()).device
     done: list[tuple[int, str]] = []
-    # One progress bar, rank 0's, and only on a terminal (disable=None): piped into a log, a bar is
-    # fragments glued by '\r'.
-    for start in tqdm(range(0, len(mine), batch_size), desc=desc, unit="batch", leave=False,
-                      disable=True if rank else None):
+    for start in progress(range(0, len(mine), batch_size), desc=desc, unit="batch", show=rank == 0):
         idx = mine[start:start + batch_size]
         ids, mask = left_padded([encoded[i] for i in idx], pad)
         out = model.generate(

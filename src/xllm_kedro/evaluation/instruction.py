@@ -47,7 +47,8 @@ def judge_pairs(endpoint: ChatEndpoint, pairs: Sequence[JudgePair], answers: Map
             raise ValueError(f"{pair.a} and {pair.b} answered different MI-Eval ids in {pair.language}")
         a, b = a[:max_questions or None], b[:max_questions or None]
         questions = [r["instruction"] + (f"\n{r['input']}" if r["input"] else "") for r in a]
-        verdicts = pairwise_verdicts(endpoint, questions, [r["response"] for r in a], [r["response"] for r in b])
+        verdicts = pairwise_verdicts(endpoint, questions, [r["response"] for r in a], [r["response"] for r in b],
+                                     desc=f"judge {pair.a} vs {pair.b} ({pair.language})")
         table.append({"a": pair.a, "b": pair.b, "language": pair.language, "n": len(verdicts), **tally(verdicts),
                       "judge_model": endpoint.model})
         judgements += [{"a": pair.a, "b": pair.b, "language": pair.language, "id": r["id"], **v}

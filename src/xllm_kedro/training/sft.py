@@ -24,10 +24,10 @@ from pathlib import Path
 import torch
 from accelerate import Accelerator, PartialState
 from accelerate.utils import parse_flag_from_env, set_seed
-from tqdm.auto import tqdm
 from transformers import get_scheduler
 
 from xllm_kedro.files import iter_jsonl, write_json
+from xllm_kedro.progress import progress
 from xllm_kedro.training.tiny_model import load_model
 from xllm_kedro.training.checkpoints import fingerprint, latest_checkpoint, load_checkpoint, save_checkpoint
 from xllm_kedro.training.config import TrainConfig
@@ -160,9 +160,7 @@ def train(cfg: TrainConfig) -> dict:
         step, epoch, skip, last_loss = state["step"], state["epoch"], state["next_step"], state["loss"]
         accelerator.print(f"resumed from {resume_from} at step {step}")
     packed = cfg.batching in PACKED_MODES
-    # A bar on a terminal only (disable=None), rank 0's: piped into a log it would be '\r' fragments.
-    bar = tqdm(total=total_steps, initial=step, desc=cfg.objective, unit="step",
-               leave=False, dynamic_ncols=True, disable=None if accelerator.is_main_process else True)
+    bar = progress(total=total_steps, initial=step, desc=cfg.objective, unit="step", show=accelerator.is_main_process)
     while step < total_steps:
         plan = first_epoch if epoch == 0 else epoch_steps(cfg, lengths, epoch, world)  # packed once per epoch
         for position, planned in enumerate(plan):

@@ -12,13 +12,14 @@ def main() -> None:
         parser.add_argument(flag, required=True)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--gpus", type=int, default=0)
+    parser.add_argument("--progress", action="store_true", help="COMET's own bar (the caller's stderr is a terminal)")
     args = parser.parse_args()
     from comet import load_from_checkpoint
 
     with open(args.input, encoding="utf-8") as fh:
         rows = [json.loads(line) for line in fh if line.strip()]
     result = load_from_checkpoint(args.checkpoint).predict(rows, batch_size=args.batch_size, gpus=args.gpus,
-                                                           progress_bar=False)
+                                                           progress_bar=args.progress)
     tmp = args.output + ".tmp"
     with open(tmp, "w", encoding="utf-8") as fh:
         json.dump({"system_score": float(result.system_score), "scores": [float(s) for s in result.scores]}, fh)

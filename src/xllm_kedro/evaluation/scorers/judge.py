@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from statistics import mean
 
 from xllm_kedro.evaluation.scorers.chat import ChatEndpoint, EndpointUnavailable
+from xllm_kedro.progress import progress
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,8 @@ def judge_qa(endpoint: ChatEndpoint, contexts: Sequence[str], answers: Sequence[
     """Share of answers judged correct (0-100) over the parsed verdicts, with counts; ``{}`` (logged)
     when the endpoint stops answering."""
     try:
-        verdicts = [verdict(endpoint.ask(QA_PROMPT.format(context=c, answer=a))) for c, a in zip(contexts, answers)]
+        verdicts = [verdict(endpoint.ask(QA_PROMPT.format(context=c, answer=a)))
+                    for c, a in progress(zip(contexts, answers), desc="judge qa", unit="answer", total=len(answers))]
     except EndpointUnavailable as err:
         log.warning("llm_judge skipped, no QA judge score is written: %s", err)
         return {}
@@ -72,11 +74,12 @@ def scores(reply: str) -> tuple[float, float] | None:
 
 
 def pairwise_verdicts(endpoint: ChatEndpoint, questions: Sequence[str], answers_a: Sequence[str],
-                      answers_b: Sequence[str]) -> list[dict]:
+                      answers_b: Sequence[str], desc: str = "judge") -> list[dict]:
     """MI-Eval, per question: asked with A first and with B first; each system's score is the mean of
     its two (None when a reply has no parsable scores). The raw replies are kept for the record."""
     out = []
-    for q, a, b in zip(questions, answers_a, answers_b, strict=True):
+    for q, a, b in progress(zip(questions, answers_a, answers_b, strict=True), desc=desc, unit="question",
+                            total=len(questions)):
         forward = endpoint.ask(PAIRWISE_PROMPT.format(question=q, first=a, second=b))
         backward = endpoint.ask(PAIRWISE_PROMPT.format(question=q, first=b, second=a))
         f, r = scores(forward), scores(backward)

@@ -50,7 +50,7 @@ def clean_parallel_node(cleaning: dict, reading: dict, lang: str, **corpora) -> 
     clean = partial(clean_corpora, max_misaligned_share=options.max_misaligned_share)
     stream = CountedStream(at_least(clean, options.min_records, f"parallel data of {lang!r}"),
                            {name: configure(c, options) for name, c in corpora.items()}, lang,
-                           CleaningRules.from_params(cleaning))
+                           CleaningRules.from_params(cleaning), desc=f"clean {lang}", unit="pair")
     return stream, stream.report
 
 
@@ -60,7 +60,8 @@ def build_translation_instructions_node(pairs, translation: dict, lang: str, dir
     direction = direction or translation["direction"]
     if direction not in DIRECTIONS:
         raise ValueError(f"parameters data_preparation.translation.direction: {direction!r} is not one of {list(DIRECTIONS)}")
-    return Stream(instructions_from_records, pairs, lang, direction, translation["seed"])
+    return Stream(instructions_from_records, pairs, lang, direction, translation["seed"],
+                  desc=f"translation instructions {lang}", unit="pair")
 
 
 def data_statistics_node(reading: dict, *reports: Mapping, labels: list[tuple[str, str]]) -> tuple[pd.DataFrame, dict]:
@@ -104,7 +105,7 @@ def _within(records, limit: int):
 
 def prepare_monolingual_node(text, cleaning: dict) -> Stream:
     """Monolingual lines for pre-training, longer ones than ``cleaning.max_chars`` left out (a stream)."""
-    return Stream(_within, text, cleaning["max_chars"])
+    return Stream(_within, text, cleaning["max_chars"], desc="monolingual text", unit="line")
 
 
 def build_pretraining_mix_node(mixing: dict, sources: list[str], **datasets) -> list[dict]:

@@ -1,0 +1,73 @@
+"""Progress bars: drawn on a terminal, nothing at all when stderr is piped (a log gets no '\\r'
+fragments); data preparation's streams show one when given a name, and a run logs which experiment of
+how many it is training or evaluating."""
+
+from __future__ import annotations
+
+import io
+import logging
+import sys
+
+from kedro.pipeline import Node, Pipeline
+
+from xllm_kedro.corpora import CountedStream, Stream
+from xllm_kedro.hooks import ExperimentProgressHook
+from xllm_kedro.progress import on_terminal, progress
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _counted(n: int, counts: dict):
+    for i in range(n):
+        counts["kept"] = counts.get("kept", 0) + 1
+        yield {"i": i}
+
+
+def test_a_bar_is_drawn_on_a_terminal_only(monkeypatch):
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    assert on_terminal()
+    assert list(progress(range(5), desc="encode", unit="batch")) == list(range(5))
+    drawn = sys.stderr.getvalue()
+    assert "encode" in drawn and "/5 " in drawn and "batch" in drawn and "\r" in drawn
+
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    assert not on_terminal()
+    assert list(progress(range(5), desc="encode", unit="batch")) == list(range(5))
+    assert sys.stderr.getvalue() == ""
+
+
+def test_one_process_of_several_shows_the_bar(monkeypatch):
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    list(progress(range(3), desc="generate", unit="batch", show=False))
+    assert sys.stderr.getvalue() == ""
+
+
+def test_a_named_stream_counts_its_records_on_a_terminal(monkeypatch):
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    stream = CountedStream(_counted, 7, desc="clean qaa", unit="pair")
+    assert [r["i"] for r in stream] == list(range(7)) and stream.counts() == {"kept": 7}
+    drawn = sys.stderr.getvalue()
+    assert "clean qaa" in drawn and "pair" in drawn
+
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    assert list(Stream(range, 3)) == [0, 1, 2]  # unnamed: no bar
+    assert sys.stderr.getvalue() == ""
+
+
+def _job(namespace: str, kind: str, output: str) -> Node:
+    return Node(lambda: 0, None, output, name=kind, namespace=namespace)
+
+
+def test_a_run_logs_which_experiment_of_how_many_it_starts(caplog):
+    nodes = [_job(f"instruction_tuning.{e}", "train_model_node", f"{e}_model") for e in ("x_qaa", "x_qab", "m_all")]
+    nodes += [_job("evaluation.x_qaa", "evaluate_model_node", "x_qaa_metrics"), _job(None, "collect", "table")]
+    hook = ExperimentProgressHook()
+    hook.before_pipeline_run({}, Pipeline(nodes), None)
+    with caplog.at_level(logging.INFO, logger="xllm_kedro.hooks"):
+        for node in nodes:
+            hook.before_node_run(node)
+    assert caplog.messages == ["x_qaa: training, experiment 1 of 3", "x_qab: training, experiment 2 of 3",
+                               "m_all: training, experiment 3 of 3", "x_qaa: evaluation, experiment 1 of 1"]
