@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -25,9 +26,15 @@ SCRIPT = PROJECT_ROOT / "docs" / "lineage_screenshot.py"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     project = scratch_project(tmp_path_factory.mktemp("viz"))
-    kedro(project, "viz", "build")
+    proc = kedro(project, "viz", "build")
+    (project / "build.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")
     assert (project / "build" / "index.html").exists()
     return project / "build"
+
+
+def test_the_build_prints_no_warning_blocks(site):
+    printed = (site.parent / "build.log").read_text(encoding="utf-8")
+    assert not re.search(r"\b\w*Warning\b:", printed), printed[-3000:]
 
 
 @pytest.fixture(scope="module")
