@@ -45,11 +45,11 @@ def page_without_tour(site: Path) -> Path:
     index = site / "index.html"
     if not index.is_file() or not (site / "api" / "main").is_file():
         raise ScreenshotError(f"{site} is not a kedro-viz build (index.html and api/main): run `kedro viz build`")
-    html = index.read_text(encoding="utf-8")
-    if "<head>" not in html:
+    text = index.read_text(encoding="utf-8")
+    if "<head>" not in text:
         raise ScreenshotError(f"{index} has no <head>: not the page kedro-viz writes")
     page = site / "lineage.html"
-    page.write_text(html.replace("<head>", "<head>" + CLOSED_TOUR, 1), encoding="utf-8")
+    page.write_text(text.replace("<head>", "<head>" + CLOSED_TOUR, 1), encoding="utf-8")
     return page
 
 
