@@ -22,13 +22,15 @@ class WorldParams:
     context_sentences: int = 3  # sentences per QA context
     question_share: float = 0.5  # share of monolingual stories followed by a question and its answer
     echo_share: float = 0.3  # share of monolingual statements repeated verbatim on the next line
-    copy_lines: int = 0  # English copy curriculum: "w1 .. wk = w1 .. wk" lines and "repeat the list" items
+    copy_lines: int = 0  # the base's copy curriculum: "w1 .. wk = w1 .. wk" lines and "repeat the list" items
+    copy_languages: tuple[str, ...] = ("en",)  # whose words fill the copy lists (one language per list)
     near_shared: float = 0.0  # share of English words qaa keeps verbatim (> 0: its function words too)
     mid_shared: float = 0.0  # share of English words qab keeps verbatim
 
     def as_dict(self) -> dict:
         d = asdict(self)
         d["languages"] = list(self.languages)
+        d["copy_languages"] = list(self.copy_languages)
         return d
 
 
@@ -57,4 +59,10 @@ def world_params(values: Mapping | None = None, *, where: str = "world parameter
         raise ValueError(f"{where}.languages: must be a non-empty list of distinct codes from {list(TARGETS)}, "
                          f"got {langs!r}")
     values["languages"] = tuple(langs)
+    copy = values.get("copy_languages", ("en",))
+    if isinstance(copy, str) or not copy or any(c != "en" and c not in values["languages"] for c in copy) \
+            or len(set(copy)) != len(copy):
+        raise ValueError(f"{where}.copy_languages: must be a non-empty list of distinct codes from "
+                         f"{['en', *values['languages']]}, got {copy!r}")
+    values["copy_languages"] = tuple(copy)
     return WorldParams(**values)

@@ -87,11 +87,13 @@ def _mono_line(g, clause: Clause, kind: str | None) -> str:
 COPY_INSTRUCTION = "repeat the list ."
 
 
-def _word_lists(rng: random.Random, n: int, shortest: int = 3, longest: int = 10) -> list[str]:
-    """Random lists of English words: a text a tiny model can only continue by copying. Learned first, with
-    nothing before it, copying then carries over behind the Alpaca template, where it does not form alone
-    in a CPU budget (see docs/architecture.md, the controlled world)."""
-    return [" ".join(rng.choices(ENGLISH_WORDS, k=rng.randint(shortest, longest))) for _ in range(n)]
+def _word_lists(rng: random.Random, n: int, pools: list[list[str]], shortest: int = 3, longest: int = 10) -> list[str]:
+    """Random lists of one language's words each: a text a tiny model can only continue by copying. Learned
+    first, with nothing before it, copying then carries over behind the Alpaca template, where it does not
+    form alone in a CPU budget (see docs/architecture.md, the controlled world). Lists carry no meaning, so
+    a target language among the pools teaches the base its word forms, not its grammar or its sense."""
+    return [" ".join(rng.choices(rng.choice(pools) if len(pools) > 1 else pools[0], k=rng.randint(shortest, longest)))
+            for _ in range(n)]
 
 
 def write_world(out_dir: str | Path, **params) -> dict:
@@ -112,7 +114,8 @@ def write_world(out_dir: str | Path, **params) -> dict:
     mono = {code: sampler.stories(n, p.question_share, p.echo_share)
             for code, n in [("en", p.monolingual_en)] + [(c, p.monolingual_target) for c in p.languages]}
 
-    copy_lists = _word_lists(random.Random(f"{p.seed}:copy"), p.copy_lines)
+    copy_lists = _word_lists(random.Random(f"{p.seed}:copy"), p.copy_lines,
+                             [[grammars[c].word(w) for w in ENGLISH_WORDS] for c in p.copy_languages])
     files: list[str] = []
 
     def emit(rel: str, text: str) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from xllm_kedro.corpora.scripts import SCRIPT_PREFIXES, script_share
 from xllm_kedro.world import WORLD_LANGUAGES, qa_prompts, world_params, write_world
+from xllm_kedro.world.languages import build_grammars
 
 SMALL = {"monolingual_en": 300, "monolingual_target": 50, "parallel": 200, "alpaca": 60, "qa": 20, "multiway": 30,
          "devtest": 10}
@@ -119,11 +120,28 @@ def test_multiway_is_line_aligned_and_held_out_of_every_training_text(world):
 @pytest.mark.parametrize(("values", "key"), [
     ({"parallel": 0}, "parallel"), ({"languages": ["xx"]}, "languages"), ({"qa": "many"}, "qa"),
     ({"question_share": 1.5}, "question_share"), ({"echo_share": -0.1}, "echo_share"), ({"seed": 1.5}, "seed"),
-    ({"paralel": 3}, "paralel"),
+    ({"paralel": 3}, "paralel"), ({"copy_languages": ["xx"]}, "copy_languages"),
+    ({"languages": ["qab"], "copy_languages": ["en", "qaa"]}, "copy_languages"),
+    ({"copy_languages": ["en", "en"]}, "copy_languages"), ({"copy_languages": []}, "copy_languages"),
 ])
 def test_bad_parameters_name_their_key(values, key):
     with pytest.raises(ValueError, match=re.escape(key)):
         world_params(values)
+
+
+def test_each_copy_list_is_one_declared_language_and_every_one_is_used(tmp_path):
+    out = tmp_path / "copy"
+    write_world(out, seed=7, **SMALL, copy_lines=200, copy_languages=["en", "qab", "qac"])
+    lexicons = build_grammars(7, ["qaa", "qab", "qac"])  # each language's word forms, as the world defines them
+    vocab = {code: set(lexicons[code].words.values()) for code in ("en", "qab", "qac")}
+    seen = set()
+    for line in _lines(out / "copy" / "en.txt"):
+        words, copied = line.split(" = ")
+        assert words == copied
+        owners = [code for code, known in vocab.items() if set(words.split()) <= known]
+        assert owners, f"a copy list of no single declared language: {words}"
+        seen.update(owners)
+    assert seen >= {"en", "qab", "qac"}
 
 
 def test_cli_writes_the_world(tmp_path):
