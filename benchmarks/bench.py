@@ -23,6 +23,7 @@ from xllm_kedro.analysis.allocation import (predicted_mean_score, slsqp_allocati
 from benchmarks.data_prep import data_prep_pairs_per_s, data_prep_peak_rss_mb_2m_pairs, data_prep_peak_rss_mb_10m_lines
 from benchmarks.evaluation_job import evaluation_job_vs_in_process
 from benchmarks.generation import generation_vs_batch8_unsorted
+from benchmarks.rounds import interleaved, wall
 from benchmarks.packing import packing_1_5m_examples_seconds
 from benchmarks.sft import sft_mfu, sft_tokens_per_s_vs_alpaca_baseline
 from benchmarks.slurm import slurm_sweep_concurrency
@@ -86,37 +87,27 @@ def _random_problem(rng, n: int):
     return laws, float(least + 10 ** rng.uniform(-3, -0.05) * (sum(caps.values()) - least)), caps
 
 
-def allocation_vs_slsqp_speed(cases: int = 50, n: int = 6) -> dict:
+def allocation_vs_slsqp_speed(cases: int = 50, n: int = 6, rounds: int = 5) -> dict:
     """The exact KKT solver against scipy SLSQP on the same random problems (floors and caps binding in
-    some): time ratio, best of three per problem for each, and objectives."""
+    some): per round, every problem solved by each in turn; the median of the rounds' time ratios."""
     import numpy as np
 
     rng = np.random.default_rng(0)
     problems = [_random_problem(rng, n) for _ in range(cases)]
-    def timed(solve, p):  # the best of three, as timeit does: the machine is shared
-        times, out = [], None
-        for _ in range(3):
-            t0 = time.perf_counter()
-            out = solve(*p)
-            times.append(time.perf_counter() - t0)
-        return min(times), out
-
-    ours_s = slsqp_s = 0.0
-    solutions, theirs = [], []
-    for p in problems:  # interleaved, so both see the same load
-        (t_ours, mine), (t_theirs, other) = timed(solve_allocation, p), timed(slsqp_allocation, p)
-        ours_s, slsqp_s = ours_s + t_ours, slsqp_s + t_theirs
-        solutions.append(mine)
-        theirs.append(other)
+    fields, outputs = interleaved({
+        "ours": wall(lambda: [solve_allocation(*p) for p in problems]),
+        "slsqp": wall(lambda: [slsqp_allocation(*p) for p in problems]),
+    }, lambda s: s["slsqp"] / s["ours"], rounds=rounds, digits=1)
+    solutions, theirs = outputs["ours"][0], outputs["slsqp"][0]
     worse = sum(predicted_mean_score(p[0], a.sizes) < predicted_mean_score(p[0], b) - 1e-9
                 for p, a, b in zip(problems, solutions, theirs))
-    return {"value": round(slsqp_s / ours_s, 1), "unit": "x faster than SLSQP", "ours_s": round(ours_s, 4),
-            "slsqp_s": round(slsqp_s, 4), "ratio": round(ours_s / slsqp_s, 5),
+    return {**fields, "unit": "x faster than SLSQP (median of interleaved rounds)",
             "cases_with_lower_objective_than_slsqp": int(worse),
             "cases_with_a_floor_binding": sum(bool(a.at_floor) for a in solutions),
             "cases_with_a_cap_binding": sum(bool(a.at_cap) for a in solutions),
             "cases_with_both": sum(bool(a.at_floor and a.at_cap) for a in solutions),
-            "note": f"{cases} problems of {n} languages, floors (the laws' smallest fitted sizes) and caps"}
+            "note": f"{cases} problems of {n} languages, floors (the laws' smallest fitted sizes) and caps; "
+                    f"{rounds} rounds, each solving every problem with ours then SLSQP"}
 
 
 def allocation_10k_languages_seconds() -> dict:

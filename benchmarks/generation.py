@@ -4,9 +4,9 @@ tiny LLaMA. Greedy outputs of the two must be identical."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
+from benchmarks.rounds import interleaved, wall
 from benchmarks.sft import MODEL, _records
 from xllm_kedro.evaluation.sets import text_lines
 from xllm_kedro.evaluation.generation import generate
@@ -35,36 +35,26 @@ def _tiny_model(seed: int):
     return build_tiny_llama(tokenizer, seed=seed, **MODEL, initializer_range=0.1).eval(), tokenizer
 
 
-def _interleaved_best(rounds: int, runs: dict) -> dict[str, tuple[list[str], float]]:
-    """Each run once per round, alternating, keeping its fastest time: load from other processes on a
-    shared machine then hits both sides alike."""
-    best: dict[str, tuple[list[str], float]] = {}
-    for _ in range(rounds):
-        for name, run in runs.items():
-            start = time.perf_counter()
-            outputs = run()
-            seconds = time.perf_counter() - start
-            best[name] = (outputs, min(seconds, best.get(name, (None, float("inf")))[1]))
-    return best
-
-
 def generation_vs_batch8_unsorted(n: int = 128, max_new_tokens: int = 48, batch_size: int = 64, rounds: int = 3,
-                                  seed: int = 0) -> dict:
+                                  seed: int = 0, goal: float = 3.0) -> dict:
     prompts, source = _prompts(n)
     model, tokenizer = _tiny_model(seed)
     generate(model, tokenizer, prompts[:8], max_new_tokens=4)  # warm-up, outside both timings
-    best = _interleaved_best(rounds, {
-        "theirs": lambda: generate(model, tokenizer, prompts, max_new_tokens=max_new_tokens, batch_size=8,
-                                   sort=False, desc="batch 8, input order"),
-        "ours": lambda: generate(model, tokenizer, prompts, max_new_tokens=max_new_tokens, batch_size=batch_size,
-                                 desc=f"batch {batch_size}, longest first"),
-    })
-    (theirs, theirs_s), (ours, ours_s) = best["theirs"], best["ours"]
+    fields, outputs = interleaved({
+        "ours": wall(lambda: generate(model, tokenizer, prompts, max_new_tokens=max_new_tokens, batch_size=batch_size,
+                                      desc=f"batch {batch_size}, longest first")),
+        "baseline": wall(lambda: generate(model, tokenizer, prompts, max_new_tokens=max_new_tokens, batch_size=8,
+                                          sort=False, desc="batch 8, input order")),
+    }, lambda s: s["baseline"] / s["ours"], rounds=rounds, goal=goal)
+    ours, theirs = outputs["ours"][0], outputs["baseline"][0]
     differing = [i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b]
     assert not differing, f"greedy outputs differ for prompts {differing[:10]}"
+    assert all(o == ours for o in outputs["ours"] + outputs["baseline"]), "outputs differ between rounds"
     assert len(set(ours)) > n // 2, "the model's outputs hardly depend on the prompt: the identity check says little"
-    return {"value": round(theirs_s / ours_s, 2), "unit": "x sentences/s of batch 8 unsorted",
-            "ours_sentences_per_s": round(n / ours_s, 2), "baseline_sentences_per_s": round(n / theirs_s, 2),
-            "ratio": round(theirs_s / ours_s, 3), "identical_outputs": True, "distinct_outputs": len(set(ours)),
-            "note": f"{source} as En->Zh prompts, tiny LLaMA (fp32), greedy, {max_new_tokens} new tokens, best of "
-                    f"{rounds}; ours: longest first, batch {batch_size}, KV cache; baseline: batch 8 in input order"}
+    return {**fields, "unit": "x sentences/s of batch 8 unsorted (median of interleaved rounds)",
+            "ours_sentences_per_s": [round(n / t, 2) for t in fields["cost_ours"]],
+            "baseline_sentences_per_s": [round(n / t, 2) for t in fields["cost_baseline"]],
+            "identical_outputs": True, "distinct_outputs": len(set(ours)),
+            "note": f"{source} as En->Zh prompts, tiny LLaMA (fp32), greedy, {max_new_tokens} new tokens, "
+                    f"{rounds} interleaved rounds; ours: longest first, batch {batch_size}, KV cache; baseline: "
+                    "batch 8 in input order"}

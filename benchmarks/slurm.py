@@ -11,6 +11,7 @@ from pathlib import Path
 import mlflow
 import yaml
 
+from benchmarks.rounds import interleaved
 from benchmarks.sft import _records, _tiny_base
 from xllm_kedro.files import write_jsonl
 from xllm_kedro.training.config import TrainConfig
@@ -37,22 +38,23 @@ def _sweep_jobs(directory: Path, max_steps: int) -> list[TrainConfig]:
     return jobs
 
 
-def _wall(jobs: list[TrainConfig], directory: Path, in_flight: int) -> float:
+def _wall(jobs: list[TrainConfig], directory: Path, in_flight: int) -> tuple[float, None]:
     settings = {"cpus_per_task": 1, "max_in_flight": in_flight, "poll_s": 0.5}
 
     def one(i: int) -> None:
-        train_with_accelerate(jobs[i], CPU_1PROC, directory / f"job{in_flight}_{i}", run_name=f"sweep/{i}",
-                              backend="slurm", slurm=settings)
+        train_with_accelerate(jobs[i], CPU_1PROC, work / f"job{i}", run_name=f"sweep/{i}", backend="slurm",
+                              slurm=settings)
 
+    work = Path(tempfile.mkdtemp(prefix=f"in_flight{in_flight}_", dir=directory))  # a fresh folder each round
     for i in range(len(jobs)):
-        (directory / f"job{in_flight}_{i}").mkdir(parents=True)
+        (work / f"job{i}").mkdir()
     start = time.perf_counter()
     with ThreadPoolExecutor(in_flight) as pool:  # one thread: sequential submission, each job awaited
         list(pool.map(one, range(len(jobs))))
-    return time.perf_counter() - start
+    return time.perf_counter() - start, None
 
 
-def slurm_sweep_concurrency(max_steps: int = 30) -> dict:
+def slurm_sweep_concurrency(max_steps: int = 30, rounds: int = 3) -> dict:
     """Wall time of the sweep's jobs with 2 in flight over the same jobs submitted one after another."""
     if not cluster_answers():
         return {"value": None, "unit": "ratio", "note": "skipped: no Slurm cluster answers (`.ci/slurm start`)"}
@@ -60,9 +62,10 @@ def slurm_sweep_concurrency(max_steps: int = 30) -> dict:
         directory = Path(tmp)
         mlflow.set_tracking_uri(f"sqlite:///{directory / 'mlflow.db'}")
         jobs = _sweep_jobs(directory, max_steps)
-        sequential = _wall(jobs, directory, 1)
-        concurrent = _wall(jobs, directory, 2)
-    return {"value": round(concurrent / sequential, 3), "unit": "ratio", "goal": 1.0, "met": concurrent < sequential,
-            "concurrent_s": round(concurrent, 1), "sequential_s": round(sequential, 1), "jobs": len(jobs),
+        fields, _ = interleaved({"concurrent": lambda: _wall(jobs, directory, 2),
+                                 "sequential": lambda: _wall(jobs, directory, 1)},
+                                lambda s: s["concurrent"] / s["sequential"], rounds=rounds, goal=1.0,
+                                higher_is_better=False)
+    return {**fields, "unit": "ratio of wall times (median of interleaved rounds)", "jobs": len(jobs),
             "note": f"one language of the default sweep ({len(jobs)} sizes, {max_steps} steps each) on the local "
                     "one-node Slurm (2 CPUs): 2 jobs in flight / one after another"}

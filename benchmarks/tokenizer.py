@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 
+from benchmarks.rounds import interleaved
 from xllm_kedro.training.tiny_model import train_tokenizer
 
 
@@ -15,8 +16,12 @@ def _seconds(chars: int) -> float:
     return time.perf_counter() - start
 
 
-def tokenizer_long_line_linearity(small: int = 250_000, large: int = 1_000_000) -> dict:
-    """Seconds for a 1 MB line over four times those for a quarter of it: 1.0 is linear."""
-    t_small, t_large = min(_seconds(small) for _ in range(2)), min(_seconds(large) for _ in range(2))
-    return {"value": round(t_large / (t_small * large / small), 2), "unit": "x linear", "small_s": round(t_small, 3),
-            "large_s": round(t_large, 3), "note": f"one line of {large:,} characters, no whitespace, vs {small:,}"}
+def tokenizer_long_line_linearity(small: int = 250_000, large: int = 1_000_000, rounds: int = 3) -> dict:
+    """Seconds per character for a 1 MB line over those for a quarter of it: 1.0 is linear."""
+    fields, _ = interleaved({"large": lambda: (_seconds(large) / large, None),
+                             "small": lambda: (_seconds(small) / small, None)},
+                            lambda s: s["large"] / s["small"], rounds=rounds, digits=2)
+    return {**fields, "unit": "x linear (median of interleaved rounds)",
+            "small_s": [round(c * small, 3) for c in fields["cost_small"]],
+            "large_s": [round(c * large, 3) for c in fields["cost_large"]],
+            "note": f"one line of {large:,} characters, no whitespace, vs {small:,}"}
