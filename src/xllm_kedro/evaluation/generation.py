@@ -1,5 +1,6 @@
-"""Batched greedy generation: longest requests first, left padding, KV cache, cut at the token offset,
-and, when several processes were launched (torch.distributed initialised), one shard per process."""
+"""Batched greedy generation: longest requests first, finished sequences dropped and their slots refilled
+(decoding.py), cut at the token offset and at the first stop string, and, when several processes were
+launched (torch.distributed initialised), one shard per process."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 import torch
 
+from xllm_kedro.evaluation.decoding import greedy_refill
 from xllm_kedro.progress import progress
 
 
@@ -49,47 +51,30 @@ def _world() -> tuple[int, int]:
     return 0, 1
 
 
-def left_padded(rows: Sequence[Sequence[int]], pad: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Token rows right-aligned in one tensor, and the mask of real tokens."""
-    width = max(len(r) for r in rows)
-    ids = torch.full((len(rows), width), pad, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for row, tokens in enumerate(rows):
-        if tokens:
-            ids[row, width - len(tokens):] = torch.tensor(tokens)
-            mask[row, width - len(tokens):] = 1
-    return ids, mask
-
-
-@torch.inference_mode()
 def generate(model, tokenizer, prompts: Sequence[str], *, max_new_tokens: int = 64, batch_size: int = 8,
-             stop: Sequence[str] = (), desc: str = "generate", sort: bool = True,
-             on_batch: Callable[[], None] | None = None) -> list[str]:
+             stop: Sequence[str] = (), desc: str = "generate", on_batch: Callable[[], None] | None = None) -> list[str]:
     """Greedy continuations of ``prompts`` in their original order.
 
-    Each continuation is decoded from the tokens after the prompt (not by slicing characters off
-    the decoded text) and cut at the first stop string. ``sort=False`` keeps the input order in
-    batches (the paper code's scheme, for comparison).
+    ``batch_size`` rows decode together; a row leaves as soon as it ends (EOS, a stop string, or
+    ``max_new_tokens``) and the next prompt, longest first, takes its slot. Each continuation is decoded
+    from the tokens after the prompt (not by slicing characters off the decoded text) and cut at the
+    first stop string. ``on_batch`` is called whenever prompts join the batch (a job's heartbeat).
     """
     encoded = [[tokenizer.bos_token_id] + tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
-    order = longest_first([len(e) for e in encoded]) if sort else list(range(len(prompts)))
     rank, world = _world()
-    mine = shard(order, rank, world)
-    pad = tokenizer.pad_token_id
-    device = next(model.parameters()).device
+    mine = shard(longest_first([len(e) for e in encoded]), rank, world)
+
+    def stopped(tokens: list[int]) -> bool:
+        text = tokenizer.decode(tokens, skip_special_tokens=True)
+        return any(s in text for s in stop)
+
     done: list[tuple[int, str]] = []
-    for start in progress(range(0, len(mine), batch_size), desc=desc, unit="batch", show=rank == 0):
-        idx = mine[start:start + batch_size]
-        ids, mask = left_padded([encoded[i] for i in idx], pad)
-        out = model.generate(
-            input_ids=ids.to(device), attention_mask=mask.to(device), max_new_tokens=max_new_tokens,
-            do_sample=False, num_beams=1, use_cache=True, pad_token_id=pad, eos_token_id=tokenizer.eos_token_id,
-        )
-        for row, i in enumerate(idx):
-            text = tokenizer.decode(out[row, ids.shape[1]:], skip_special_tokens=True)
-            done.append((i, _cut_at_stop(text, stop).strip()))
-        if on_batch is not None:  # a job's heartbeat: the launcher kills a job that stops beating
-            on_batch()
+    with progress(total=len(mine), desc=desc, unit="prompt", show=rank == 0) as bar:
+        for i, tokens in greedy_refill(model, encoded, mine, slots=batch_size, max_new_tokens=max_new_tokens,
+                                       eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
+                                       stopped=stopped if stop else None, on_refill=on_batch):
+            done.append((i, _cut_at_stop(tokenizer.decode(tokens, skip_special_tokens=True), stop).strip()))
+            bar.update(1)
     if world == 1:
         return merge_shards([done], len(prompts))
     gathered: list = [None] * world

@@ -1,9 +1,11 @@
-"""Batched generation: what the model receives (left padding, longest first), what comes back (token
-offset, input order), and the data-parallel sharding."""
+"""Batched generation: what the model receives (left padding, longest first), finished rows leaving and
+their slots refilled, what comes back (batch-1 greedy outputs, token offset, input order), and the
+data-parallel sharding."""
 
 import pytest
 import torch
 
+from xllm_kedro.evaluation.decoding import greedy_refill
 from xllm_kedro.evaluation.generation import generate, merge_shards, shard
 from xllm_kedro.training.tiny_model import load_model
 
@@ -11,15 +13,26 @@ PROMPTS = ["a b", "one two three four five six seven eight", "cat", "the quick b
 
 
 class Recorder(torch.nn.Module):
-    """The real model, recording every batch that generate() hands it."""
+    """The real model, recording the input of every forward call (prefill: several columns; decode: one)."""
 
     def __init__(self, model):
         super().__init__()
-        self.model, self.batches = model, []
+        self.model, self.calls = model, []
+        self.config = model.config
 
-    def generate(self, **kwargs):
-        self.batches.append((kwargs["input_ids"].clone(), kwargs["attention_mask"].clone()))
-        return self.model.generate(**kwargs)
+    def forward(self, **kwargs):
+        self.calls.append((kwargs["input_ids"].clone(), kwargs["attention_mask"].clone()))
+        return self.model(**kwargs)
+
+
+def reference(model, tokenizer, prompt: str, max_new_tokens: int, eos: int | None = None) -> list[int]:
+    """transformers' own greedy decoding of one prompt alone (no padding, no batch)."""
+    ids = torch.tensor([[tokenizer.bos_token_id] + tokenizer(prompt, add_special_tokens=False)["input_ids"]])
+    out = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=max_new_tokens,
+                         do_sample=False, pad_token_id=tokenizer.pad_token_id,
+                         eos_token_id=tokenizer.eos_token_id if eos is None else eos)
+    tokens = out[0, ids.shape[1]:].tolist()
+    return tokens[:tokens.index(eos)] if eos is not None and eos in tokens else tokens
 
 
 @pytest.fixture(scope="module")
@@ -27,31 +40,50 @@ def tiny(tiny_model_dir):
     return load_model(tiny_model_dir)
 
 
-def test_batches_are_left_padded_and_longest_first(tiny):
+def test_prompts_join_longest_first_left_padded(tiny):
     model, tokenizer = tiny
     recorder = Recorder(model)
     generate(recorder, tokenizer, PROMPTS, max_new_tokens=3, batch_size=2)
     lengths = [len(tokenizer(p, add_special_tokens=False)["input_ids"]) + 1 for p in PROMPTS]  # + BOS
-    seen = []
-    for ids, mask in recorder.batches:
+    joined = []
+    for ids, mask in recorder.calls:
+        if ids.shape[1] == 1:
+            continue  # a decoding step
         for row_ids, row_mask in zip(ids, mask):
             n = int(row_mask.sum())
             assert row_mask.tolist() == [0] * (len(row_mask) - n) + [1] * n  # padding only on the left
             assert (row_ids[: len(row_mask) - n] == tokenizer.pad_token_id).all()
             assert row_ids[len(row_mask) - n] == tokenizer.bos_token_id
-            seen.append(n)
-    assert any(0 in m for _, m in recorder.batches), "the prompts should need padding"
-    assert seen == sorted(lengths, reverse=True) and len(recorder.batches) == 3
-    recorder.batches.clear()
-    generate(recorder, tokenizer, PROMPTS, max_new_tokens=3, batch_size=2, sort=False)  # the paper code's order
-    assert [int(n) for _, m in recorder.batches for n in m.sum(dim=1)] == lengths
+            joined.append(n)
+    assert any(0 in m for ids, m in recorder.calls if ids.shape[1] > 1), "the prompts should need padding"
+    assert joined == sorted(lengths, reverse=True)
 
 
-def test_outputs_come_back_in_input_order(tiny):
+def test_greedy_outputs_equal_batch_1_decoding(tiny):
     model, tokenizer = tiny
-    batched = generate(model, tokenizer, PROMPTS, max_new_tokens=5, batch_size=2)
-    alone = [generate(model, tokenizer, [p], max_new_tokens=5, batch_size=1)[0] for p in PROMPTS]
+    batched = generate(model, tokenizer, PROMPTS, max_new_tokens=7, batch_size=2)
+    alone = [tokenizer.decode(reference(model, tokenizer, p, 7), skip_special_tokens=True).strip() for p in PROMPTS]
     assert batched == alone
+    assert len(set(alone)) > 1, "the model's outputs hardly depend on the prompt: the check says little"
+
+
+def test_a_finished_sequence_leaves_and_the_next_prompt_takes_its_slot(tiny):
+    """Three prompts, two slots: the second ends at its second token (taken as EOS), and the third joins
+    while the first is still decoding. Without the refill the third would wait for the first to end."""
+    model, tokenizer = tiny
+    prompts = PROMPTS[1], PROMPTS[3], PROMPTS[4]
+    eos = reference(model, tokenizer, prompts[1], 2)[1]
+    expected = [reference(model, tokenizer, p, 8, eos=eos) for p in prompts]
+    assert [len(e) for e in expected] == [8, 1, 8], f"pick other prompts: {expected} with EOS {eos}"
+    encoded = [[tokenizer.bos_token_id] + tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
+    recorder = Recorder(model)
+    out = dict(greedy_refill(recorder, encoded, [0, 1, 2], slots=2, max_new_tokens=8, eos_token_id=eos,
+                             pad_token_id=tokenizer.pad_token_id))
+    assert [out[i] for i in range(3)] == expected
+    shapes = [tuple(ids.shape) for ids, _ in recorder.calls]
+    # prefill of 0 and 1; one step (1 ends); prefill of 2; 0 needs 6 more steps, 2 needs 7
+    assert [rows for rows, _ in shapes] == [2, 2, 1] + [2] * 6 + [1]
+    assert [width > 1 for _, width in shapes] == [True, False, True] + [False] * 7
 
 
 def test_prediction_is_cut_at_the_token_offset_not_by_characters(tiny):

@@ -1,0 +1,136 @@
+"""Greedy decoding that drops finished sequences and refills their slots from the queue.
+
+``model.generate`` keeps a finished row in its batch until the longest one ends, so a batch that holds
+one long answer among short ones pays for every row to the end. Here a row leaves the batch the step it
+ends (EOS, a stop string, or ``max_new_tokens``), and free slots take the next prompts of the queue
+(longest first, so the batch stays of like lengths). transformers' own continuous batching
+(``generate_batch``, paged attention) gives the same greedy outputs on the CPU but measured slower for
+the project's small models (docs/architecture.md, "Generation"), so this loop uses the model's ordinary
+forward and its ``DynamicCache``.
+
+Layout: every row's tokens are right-aligned in the cache (a row's real tokens are its last columns, the
+mask marks them), so all rows write their new token to the same column and the model's own causal mask
+and per-row position ids do the rest. A refilled prompt is prefilled on its own and its cache left-padded
+to the batch's width (or the batch's to its); columns no row uses any more are cut from the left.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+
+import torch
+from transformers import DynamicCache
+
+
+def left_padded(rows: Sequence[Sequence[int]], pad: int, device="cpu") -> tuple[torch.Tensor, torch.Tensor]:
+    """Token rows right-aligned in one tensor, and the mask of real tokens."""
+    width = max(len(r) for r in rows)
+    ids = torch.full((len(rows), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for row, tokens in enumerate(rows):
+        if tokens:
+            ids[row, width - len(tokens):] = torch.tensor(tokens)
+            mask[row, width - len(tokens):] = 1
+    return ids.to(device), mask.to(device)
+
+
+def _pad_left(tensor: torch.Tensor, width: int, dim: int) -> torch.Tensor:
+    """``tensor`` with zeros prepended along ``dim`` up to ``width``."""
+    missing = width - tensor.shape[dim]
+    if missing <= 0:
+        return tensor
+    shape = list(tensor.shape)
+    shape[dim] = missing
+    return torch.cat([tensor.new_zeros(shape), tensor], dim=dim)
+
+
+class _Batch:
+    """The rows in flight: their request indices, generated tokens, attention mask and KV cache."""
+
+    def __init__(self):
+        self.index: list[int] = []
+        self.tokens: list[list[int]] = []
+        self.mask: torch.Tensor | None = None
+        self.cache: DynamicCache | None = None
+        self.next_ids: torch.Tensor | None = None
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def join(self, index: list[int], mask: torch.Tensor, cache: DynamicCache, first: torch.Tensor) -> None:
+        """Rows whose prompts were just prefilled, with their first generated token."""
+        self.index += index
+        self.tokens += [[int(t)] for t in first]
+        if self.cache is None:
+            self.mask, self.cache, self.next_ids = mask, cache, first[:, None]
+            return
+        width = max(self.mask.shape[1], mask.shape[1])
+        self.mask = torch.cat([_pad_left(self.mask, width, 1), _pad_left(mask, width, 1)])
+        for mine, theirs in zip(self.cache.layers, cache.layers):
+            mine.keys = torch.cat([_pad_left(mine.keys, width, 2), _pad_left(theirs.keys, width, 2)])
+            mine.values = torch.cat([_pad_left(mine.values, width, 2), _pad_left(theirs.values, width, 2)])
+        self.next_ids = torch.cat([self.next_ids, first[:, None]])
+
+    def keep(self, rows: list[int]) -> None:
+        """Only ``rows`` stay; columns that none of them attends to are cut."""
+        if len(rows) == len(self.index):
+            return
+        self.index = [self.index[r] for r in rows]
+        self.tokens = [self.tokens[r] for r in rows]
+        if not rows:
+            self.mask = self.cache = self.next_ids = None
+            return
+        keep = torch.tensor(rows, device=self.mask.device)
+        mask = self.mask[keep]
+        start = int(mask.any(dim=0).long().argmax())  # the first column some row still uses
+        self.mask, self.next_ids = mask[:, start:], self.next_ids[keep]
+        for layer in self.cache.layers:
+            layer.keys, layer.values = layer.keys[keep, :, start:], layer.values[keep, :, start:]
+
+
+@torch.inference_mode()
+def greedy_refill(model, prompts: Sequence[Sequence[int]], order: Sequence[int], *, slots: int, max_new_tokens: int,
+                  eos_token_id: int | None, pad_token_id: int,
+                  stopped: Callable[[list[int]], bool] | None = None,
+                  on_refill: Callable[[], None] | None = None) -> Iterator[tuple[int, list[int]]]:
+    """Yield ``(request index, generated tokens)`` as each request ends, taking prompts in ``order``.
+
+    At most ``slots`` rows decode together. A request ends at EOS (not included), after
+    ``max_new_tokens`` tokens, or once ``stopped(tokens)`` says so (a stop string in its text).
+    """
+    if slots < 1 or max_new_tokens < 1:
+        raise ValueError(f"slots ({slots}) and max_new_tokens ({max_new_tokens}) must be at least 1")
+    device = next(model.parameters()).device
+    queue = deque(order)
+    batch = _Batch()
+
+    def ended(tokens: list[int]) -> bool:
+        return (tokens[-1] == eos_token_id or len(tokens) >= max_new_tokens
+                or (stopped is not None and stopped(tokens)))
+
+    while queue or len(batch):
+        if queue and len(batch) < slots:
+            new = [queue.popleft() for _ in range(min(slots - len(batch), len(queue)))]
+            ids, mask = left_padded([prompts[i] for i in new], pad_token_id, device)
+            cache = DynamicCache(config=model.config)
+            out = model(input_ids=ids, attention_mask=mask, position_ids=(mask.cumsum(-1) - 1).clamp(min=0),
+                        cache=cache, use_cache=True, logits_to_keep=1)
+            batch.join(new, mask, out.cache, out.logits[:, -1].argmax(-1))
+            if on_refill is not None:
+                on_refill()
+        else:
+            batch.mask = torch.cat([batch.mask, batch.mask.new_ones((len(batch), 1))], dim=1)
+            positions = batch.mask.sum(dim=1, keepdim=True) - 1
+            out = model(input_ids=batch.next_ids, attention_mask=batch.mask, position_ids=positions,
+                        cache=batch.cache, use_cache=True, logits_to_keep=1)
+            batch.next_ids = out.logits[:, -1].argmax(-1)[:, None]
+            for tokens, token in zip(batch.tokens, batch.next_ids[:, 0].tolist()):
+                tokens.append(token)
+        finished = [r for r, tokens in enumerate(batch.tokens) if ended(tokens)]
+        for r in finished:
+            tokens = batch.tokens[r]
+            yield batch.index[r], tokens[:-1] if tokens[-1] == eos_token_id else tokens
+        if finished:
+            gone = set(finished)
+            batch.keep([r for r in range(len(batch)) if r not in gone])
