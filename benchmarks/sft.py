@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-import json
 import math
+import os
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -116,29 +117,80 @@ def sft_tokens_per_s_vs_alpaca_baseline(n: int = 512, epochs: int = 2, lr: float
                     "as the baseline), the baseline pads batches of 8"}
 
 
-def sft_mfu(steps_examples: int = 256, seed: int = 0) -> dict:
-    """6 N (real tokens/s) over this machine's measured fp32 matmul peak."""
-    n = 1024
+MFU_MODEL = {"hidden_size": 256, "intermediate_size": 688, "num_hidden_layers": 8, "num_attention_heads": 4,
+             "num_key_value_heads": 4, "max_position_embeddings": 512, "tie_word_embeddings": True}
+
+
+def _matmul_seconds_per_flop(n: int = 1024, tries: int = 10) -> float:
+    """The machine's fp32 peak, as the best of ``tries`` n x n matmuls (the threads torch uses now)."""
     a, b = torch.randn(n, n), torch.randn(n, n)
     for _ in range(3):
         a @ b
     best = math.inf
-    for _ in range(10):
+    for _ in range(tries):
         t = time.perf_counter()
         a @ b
         best = min(best, time.perf_counter() - t)
-    peak = 2 * n**3 / best
-    records, source = _records(steps_examples)
+    return best / (2 * n**3)
+
+
+def _bf16_autocast() -> bool:
+    return torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+
+
+def sft_mfu(examples_per_round: int = 64, rounds: int = 3, seed: int = 0, goal: float = 0.30,
+            precision: str = "auto") -> dict:
+    """Model FLOPs per second of training over the machine's fp32 matmul peak, both measured in each of
+    ``rounds`` interleaved rounds, on a 6.6M-parameter LLaMA (hidden 256, 8 layers) where matmuls dominate.
+
+    Model FLOPs: 6 x the non-embedding parameters per input token, plus 6 x the vocabulary projection per
+    target token (the trainer projects response positions only); attention's own FLOPs are left out, so
+    the figure errs low. ``precision``: "auto" trains under bf16 autocast where the CPU has bf16 matmuls
+    (AVX-512 BF16 or AMX), else fp32; "fp32" or "bf16" force one.
+    """
+    bf16 = _bf16_autocast() if precision == "auto" else precision == "bf16"
+    records, source = _records(examples_per_round * rounds)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        params = _tiny_base(records, tmp / "base", seed)
-        write_jsonl(tmp / "train.jsonl", records)
-        summary = train(TrainConfig(base_model_dir=str(tmp / "base"), train_file=str(tmp / "train.jsonl"),
-                                    output_dir=str(tmp / "out"), learning_rate=1e-3, num_epochs=1, max_length=512,
-                                    global_batch_size=2, per_device_batch_size=2, batching="token_budget", log_every=1000))
-        tokens = json.loads((tmp / "out" / "train_summary.json").read_text())["input_tokens"]
-    tps = tokens / summary["train_seconds"]
-    return {"value": round(6 * params * tps / peak, 4), "unit": "fraction of fp32 matmul peak",
-            "params": params, "tokens_per_s": round(tps, 1), "peak_flops": round(peak / 1e9, 1),
-            "note": f"peak measured as a {n}x{n} fp32 matmul; tokens include prompt and padding-free packed rows; "
-                    f"data {source}"}
+        tokenizer = train_tokenizer((f"{r['instruction']}\n{r['input']}\n{r['output']}" for r in records), 1024)
+        model = build_tiny_llama(tokenizer, seed=seed, **MFU_MODEL)
+        save_model(model, tokenizer, tmp / "base")
+        params = sum(p.numel() for p in model.parameters())
+        projection = model.lm_head.weight.numel()
+        runs = iter(range(rounds))
+
+        def train_round() -> tuple[float, dict]:
+            i = next(runs)
+            write_jsonl(tmp / f"train{i}.jsonl", records[i * examples_per_round:(i + 1) * examples_per_round])
+            cfg = TrainConfig(base_model_dir=str(tmp / "base"), train_file=str(tmp / f"train{i}.jsonl"),
+                              output_dir=str(tmp / f"out{i}"), learning_rate=1e-3, num_epochs=1, max_length=512,
+                              global_batch_size=2, per_device_batch_size=2, batching="token_budget", log_every=1000,
+                              seed=seed)
+            with _mixed_precision("bf16" if bf16 else "no"):
+                summary = train(cfg)
+            flops = 6 * (params - projection) * summary["input_tokens"] + 6 * projection * summary["target_tokens"]
+            return summary["train_seconds"] / flops, {"flops": flops, "seconds": summary["train_seconds"]}
+
+        fields, outputs = interleaved({"train": train_round, "peak": lambda: (_matmul_seconds_per_flop(), None)},
+                                      lambda s: s["peak"] / s["train"], rounds=rounds, goal=goal, digits=4)
+    return {**fields, "unit": "fraction of the fp32 matmul peak (median of interleaved rounds)",
+            "params": params, "precision": "bf16 autocast" if bf16 else "fp32", "torch_threads": torch.get_num_threads(),
+            "peak_gflops": [round(1 / c / 1e9, 1) for c in fields["cost_peak"]],
+            "model_gflops_per_s": [round(o["flops"] / o["seconds"] / 1e9, 2) for o in outputs["train"]],
+            "note": f"LLaMA {MFU_MODEL['hidden_size']} hidden x {MFU_MODEL['num_hidden_layers']} layers, "
+                    f"{examples_per_round} examples of {source} per round, packed rows of 512 (token budget), "
+                    "peak: best of 10 1024x1024 fp32 matmuls at the same thread count, measured in each round"}
+
+
+@contextmanager
+def _mixed_precision(mode: str):
+    """Accelerator() reads its mixed precision from the environment, as `accelerate launch` sets it."""
+    saved = os.environ.get("ACCELERATE_MIXED_PRECISION")
+    os.environ["ACCELERATE_MIXED_PRECISION"] = mode
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("ACCELERATE_MIXED_PRECISION")
+        else:
+            os.environ["ACCELERATE_MIXED_PRECISION"] = saved

@@ -132,7 +132,7 @@ def train(cfg: TrainConfig) -> dict:
         (no_decay if p.ndim < 2 or "norm" in name else decay).append(p)
     optimizer = torch.optim.AdamW(
         [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=cfg.learning_rate, foreach=True,  # one kernel per step for all tensors (CPU defaults to a loop)
+        lr=cfg.learning_rate, fused=True,  # one fused kernel for every tensor, on the CPU as on a GPU
     )
     scheduler = get_scheduler(
         cfg.lr_scheduler, optimizer, num_warmup_steps=int(cfg.warmup_ratio * total_steps), num_training_steps=total_steps
@@ -168,20 +168,22 @@ def train(cfg: TrainConfig) -> dict:
                 continue
             step_targets = sum(targets[i] for i in step_examples(planned, packed))
             mine = planned.micro[accelerator.process_index]
-            step_loss, step_examples_here = 0.0, 0
+            # Counts and the loss stay on the device through the step: one host sync per step, not per micro-batch.
+            step_loss = torch.zeros((), dtype=torch.float64, device=accelerator.device)
+            step_examples_here = 0
             for k, micro_batch in enumerate(mine):
                 batch = {key_: v.to(accelerator.device) if torch.is_tensor(v) else v
                          for key_, v in make_batch(cfg, examples, micro_batch, tokenizer.pad_token_id).items()}
                 # Each micro-batch's mean loss weighted by its share of the step's target tokens (times the
                 # processes, whose gradients are averaged): the step's gradient is that of Eq. 1 over the batch.
-                share = int((batch["labels"][:, 1:] != IGNORE_INDEX).sum()) / step_targets
+                share = (batch["labels"][:, 1:] != IGNORE_INDEX).sum() / step_targets
                 with nullcontext() if k == len(mine) - 1 else accelerator.no_sync(model):
                     loss = model(**batch)
                     accelerator.backward(loss * (share * accelerator.num_processes))
-                step_loss += loss.item() * share
+                step_loss += loss.detach() * share
                 step_examples_here += batch_examples(batch)
-                tokens += int((batch["labels"] != IGNORE_INDEX).sum())
-                input_tokens += int(batch["attention_mask"].sum()) if "attention_mask" in batch else batch["input_ids"].numel()
+                tokens += (batch["labels"] != IGNORE_INDEX).sum()
+                input_tokens += batch["attention_mask"].sum() if "attention_mask" in batch else batch["input_ids"].numel()
             micro_done += len(mine)
             grad_norm = accelerator.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -189,14 +191,17 @@ def train(cfg: TrainConfig) -> dict:
             optimizer.zero_grad()
             step += 1
             heartbeat.beat(step)
-            totals = accelerator.reduce(torch.tensor([step_loss, step_examples_here], dtype=torch.float64,
-                                                     device=accelerator.device), "sum")
-            last_loss, consumed = totals[0].item(), int(totals[1].item())
+            totals = accelerator.reduce(torch.stack([step_loss, torch.tensor(float(step_examples_here), dtype=torch.float64,
+                                                                             device=accelerator.device)]), "sum")
+            last_loss, consumed, grad_norm, seen = torch.stack([
+                totals[0], totals[1], torch.as_tensor(grad_norm, dtype=torch.float64, device=accelerator.device),
+                torch.as_tensor(tokens, dtype=torch.float64, device=accelerator.device)]).tolist()
+            consumed = int(consumed)
             metrics = {
                 "train_loss": last_loss,
                 "learning_rate": scheduler.get_last_lr()[0],
-                "grad_norm": float(grad_norm),
-                "tokens_per_second": tokens * accelerator.num_processes / max(time.perf_counter() - start, 1e-9),
+                "grad_norm": grad_norm,
+                "tokens_per_second": seen * accelerator.num_processes / max(time.perf_counter() - start, 1e-9),
                 "batch_examples": consumed,
             }
             logger.log(metrics, step)  # every step to MLflow; the console gets a line every log_every
@@ -225,8 +230,8 @@ def train(cfg: TrainConfig) -> dict:
         "epochs_seen": epoch,
         "final_train_loss": last_loss,
         "train_examples": len(examples),
-        "target_tokens": tokens,
-        "input_tokens": input_tokens,
+        "target_tokens": int(tokens),
+        "input_tokens": int(input_tokens),
         "prompt_truncated": report.prompt_truncated,
         "dropped_no_room_for_response": report.dropped_no_room_for_response,
         "gradient_accumulation_steps": (cfg.accumulation_steps(world) if not cfg.batching == "packed"
