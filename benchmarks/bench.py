@@ -1,8 +1,9 @@
 """Benchmarks: ``python -m benchmarks.bench`` (``make bench``) -> data/08_reporting/benchmarks.json.
 
-Each entry has a value and a unit; where something is compared with a baseline, both run here, side
-by side, and the entry carries their ratio (wall-clock figures on a shared machine are noisy; ratios
-less so).
+Each entry has a value and a unit; where something is compared with a baseline, both run here in
+interleaved rounds (benchmarks/rounds.py) and the entry carries the median of the rounds' ratios, their
+spread, the load average at the start, and, against a goal, whether the spread crosses it (wall-clock
+figures on a shared machine are noisy; paired rounds less so).
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import torch
+
 from xllm_kedro.analysis.allocation import (predicted_mean_score, slsqp_allocation, solve_allocation,
                                             solve_expected_allocation)
 from benchmarks.data_prep import data_prep_pairs_per_s, data_prep_peak_rss_mb_2m_pairs, data_prep_peak_rss_mb_10m_lines
 from benchmarks.evaluation_job import evaluation_job_vs_in_process
 from benchmarks.generation import generation_vs_batch8_unsorted
-from benchmarks.rounds import interleaved, wall
 from benchmarks.packing import packing_1_5m_examples_seconds
+from benchmarks.rounds import cpu, interleaved
 from benchmarks.sft import sft_mfu, sft_tokens_per_s_vs_alpaca_baseline
 from benchmarks.slurm import slurm_sweep_concurrency
 from benchmarks.tokenizer import tokenizer_long_line_linearity
@@ -95,8 +98,8 @@ def allocation_vs_slsqp_speed(cases: int = 50, n: int = 6, rounds: int = 5) -> d
     rng = np.random.default_rng(0)
     problems = [_random_problem(rng, n) for _ in range(cases)]
     fields, outputs = interleaved({
-        "ours": wall(lambda: [solve_allocation(*p) for p in problems]),
-        "slsqp": wall(lambda: [slsqp_allocation(*p) for p in problems]),
+        "ours": cpu(lambda: [solve_allocation(*p) for p in problems]),
+        "slsqp": cpu(lambda: [slsqp_allocation(*p) for p in problems]),
     }, lambda s: s["slsqp"] / s["ours"], rounds=rounds, digits=1)
     solutions, theirs = outputs["ours"][0], outputs["slsqp"][0]
     worse = sum(predicted_mean_score(p[0], a.sizes) < predicted_mean_score(p[0], b) - 1e-9
@@ -158,13 +161,16 @@ BENCHMARKS = {
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="run the project's benchmarks")
     parser.add_argument("names", nargs="*", help=f"subset of {sorted(BENCHMARKS)}")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch intra-op threads (1: CPU-time ratios that a busy machine does not move)")
     args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
     results = json.loads(OUT.read_text()) if OUT.exists() else {}
     for name in args.names or BENCHMARKS:
         if name not in BENCHMARKS:
             raise SystemExit(f"unknown benchmark {name!r}; known: {sorted(BENCHMARKS)}")
         print(f"running {name} ...", flush=True)
-        results[name] = BENCHMARKS[name]()
+        results[name] = {**BENCHMARKS[name](), "torch_threads": torch.get_num_threads()}
         print(f"  {name}: {results[name]}", flush=True)
     write_json(OUT, results)
     print(f"wrote {OUT}")

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from benchmarks.generation import _prompts, _tiny_model
-from benchmarks.rounds import interleaved, wall
+from benchmarks.rounds import cpu, interleaved
 from xllm_kedro.evaluation.generation import generate
 from xllm_kedro.evaluation.job import generate_in_job
 from xllm_kedro.evaluation.runner import Request
@@ -37,9 +37,9 @@ def evaluation_job_vs_in_process(n_units: int = 8, per_unit: int = 12, batch_siz
         model_dir = Path(tmp) / "model"
         save_model(*_tiny_model(seed), model_dir)
         fields, outputs = interleaved({
-            "job": wall(lambda: generate_in_job(requests, model_dir, accelerate_config=CPU_1PROC,
+            "job": cpu(lambda: generate_in_job(requests, model_dir, accelerate_config=CPU_1PROC,
                                                 workdir=Path(tmp) / "job", batch_size=batch_size, in_process=True)),
-            "in_process": wall(lambda: _in_process(model_dir, requests, batch_size)),
+            "in_process": cpu(lambda: _in_process(model_dir, requests, batch_size)),
         }, lambda s: s["in_process"] / s["job"], rounds=rounds, goal=1.0)
         start = time.perf_counter()
         launched = generate_in_job(requests, model_dir, accelerate_config=CPU_1PROC, workdir=Path(tmp) / "launched",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import torch
 
-from benchmarks.rounds import interleaved, wall
+from benchmarks.rounds import cpu, interleaved
 from benchmarks.sft import MODEL, _records
 from xllm_kedro.evaluation.sets import text_lines
 from xllm_kedro.evaluation.decoding import left_padded
@@ -60,9 +60,9 @@ def generation_vs_batch8_unsorted(n: int = 128, max_new_tokens: int = 48, batch_
     model, tokenizer = _tiny_model(seed)
     generate(model, tokenizer, prompts[:8], max_new_tokens=4)  # warm-up, outside both timings
     fields, outputs = interleaved({
-        "ours": wall(lambda: generate(model, tokenizer, prompts, max_new_tokens=max_new_tokens, batch_size=batch_size,
+        "ours": cpu(lambda: generate(model, tokenizer, prompts, max_new_tokens=max_new_tokens, batch_size=batch_size,
                                       desc=f"batch {batch_size}, longest first")),
-        "baseline": wall(lambda: paper_generate(model, tokenizer, prompts, max_new_tokens)),
+        "baseline": cpu(lambda: paper_generate(model, tokenizer, prompts, max_new_tokens)),
     }, lambda s: s["baseline"] / s["ours"], rounds=rounds, goal=goal)
     ours, theirs = outputs["ours"][0], outputs["baseline"][0]
     differing = [i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b]

@@ -3,6 +3,10 @@ each round gives one ratio, and the entry reports their median and spread with t
 start. On a shared machine another process's burst hits one round of one side; a single ratio, or the
 best time of each side taken from different moments, can swing by half (issue #20), a median of paired
 rounds does not, and the spread says how far to trust it.
+
+Sides that run in this process are timed in its CPU seconds (``cpu``) with torch on one thread (bench.py):
+a process waiting for a core then costs nothing, where wall time counted every neighbour's burst, and
+two intra-op threads stalled each other whenever one was descheduled (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -15,11 +19,20 @@ from typing import Any
 
 
 def wall(run: Callable[[], Any]) -> Callable[[], tuple[float, Any]]:
-    """``run`` as a measured side: its wall-clock seconds and what it returned."""
+    """``run`` as a measured side: its wall-clock seconds and what it returned (for work in other processes)."""
     def measured() -> tuple[float, Any]:
         start = time.perf_counter()
         out = run()
         return time.perf_counter() - start, out
+    return measured
+
+
+def cpu(run: Callable[[], Any]) -> Callable[[], tuple[float, Any]]:
+    """``run`` as a measured side: the CPU seconds this process spent in it, and what it returned."""
+    def measured() -> tuple[float, Any]:
+        start = time.process_time()
+        out = run()
+        return time.process_time() - start, out
     return measured
 
 
@@ -28,7 +41,7 @@ def interleaved(sides: dict[str, Callable[[], tuple[float, Any]]], ratio: Callab
                 digits: int = 3) -> tuple[dict, dict[str, list]]:
     """Run every side once per round, in the order given, for ``rounds`` rounds.
 
-    Each side returns ``(cost, output)``: its seconds, or seconds per unit of work where the sides do
+    Each side returns ``(cost, output)``: its seconds (``cpu`` or ``wall``), or seconds per unit of work where the sides do
     different amounts. ``ratio`` turns one round's costs into that round's figure. Returns the entry's
     fields (``value`` the median ratio, ``spread`` its min and max, the per-round figures and costs, the
     load average when the comparison began, and against a goal ``met`` and ``spread_crosses_goal``)

@@ -4,7 +4,7 @@
         -m xllm_kedro.evaluation.generation_job --config generation_job.json
 
 Reads the requests (every unit's prompts), loads the model on this process's device (bf16 on a GPU,
-fp32 on the CPU), generates greedily with batches grouped by length, one share of the prompts per
+fp32 on the CPU), generates greedily (longest first, finished rows replaced), one share of the prompts per
 process, gathered on every process (evaluation/generation.py), and the main process writes the outputs.
 """
 

@@ -145,7 +145,7 @@ def train(cfg: TrainConfig) -> dict:
 
     heartbeat = Heartbeat()
     heartbeat.beat(0)
-    step, epoch, skip, tokens, input_tokens, start = 0, 0, 0, 0, 0, time.perf_counter()
+    step, epoch, skip, tokens, input_tokens, start, start_cpu = 0, 0, 0, 0, 0, time.perf_counter(), time.process_time()
     micro_done, last_loss = 0, float("nan")
     key = fingerprint(cfg)
     resume_from = latest_checkpoint(cfg.checkpoints, report=accelerator.print)
@@ -239,6 +239,7 @@ def train(cfg: TrainConfig) -> dict:
         "batch_semantics": semantics["batch_semantics"],
         "world_size": accelerator.num_processes,
         "train_seconds": time.perf_counter() - start,
+        "train_cpu_seconds": time.process_time() - start_cpu,  # this process's, so a busy machine does not count
     }
     state = accelerator.get_state_dict(model)  # every rank takes part: under FSDP this gathers the shards
     if accelerator.is_main_process:
