@@ -198,12 +198,18 @@ def sft_mfu(examples_per_round: int = 64, rounds: int = 3, seed: int = 0, goal: 
 
 @contextmanager
 def _mixed_precision(mode: str):
-    """Accelerator() reads its mixed precision from the environment, as `accelerate launch` sets it."""
+    """Accelerator() reads its mixed precision from the environment, as `accelerate launch` sets it, but
+    only when its process-wide state is new: the state is cleared on entry and exit, so neither this
+    precision nor an earlier one leaks into another entry's runs."""
+    from accelerate.state import AcceleratorState
+
     saved = os.environ.get("ACCELERATE_MIXED_PRECISION")
     os.environ["ACCELERATE_MIXED_PRECISION"] = mode
+    AcceleratorState._reset_state(reset_partial_state=True)
     try:
         yield
     finally:
+        AcceleratorState._reset_state(reset_partial_state=True)
         if saved is None:
             os.environ.pop("ACCELERATE_MIXED_PRECISION")
         else:
