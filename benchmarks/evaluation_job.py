@@ -8,6 +8,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import torch
+
 from benchmarks.generation import _prompts, _tiny_model
 from benchmarks.rounds import cpu, interleaved
 from xllm_kedro.evaluation.generation import generate
@@ -33,17 +35,19 @@ def _in_process(model_dir: Path, requests: list[Request], batch_size: int) -> di
 def evaluation_job_vs_in_process(n_units: int = 8, per_unit: int = 12, batch_size: int = 32, rounds: int = 3,
                                  seed: int = 0) -> dict:
     requests = _units(n_units, per_unit)
+    threads = torch.get_num_threads()  # the job's threads as the in-process side's (bench.py --threads)
     with tempfile.TemporaryDirectory() as tmp:
         model_dir = Path(tmp) / "model"
         save_model(*_tiny_model(seed), model_dir)
         fields, outputs = interleaved({
             "job": cpu(lambda: generate_in_job(requests, model_dir, accelerate_config=CPU_1PROC,
-                                                workdir=Path(tmp) / "job", batch_size=batch_size, in_process=True)),
+                                               workdir=Path(tmp) / "job", batch_size=batch_size, in_process=True,
+                                               cpu_threads=threads)),
             "in_process": cpu(lambda: _in_process(model_dir, requests, batch_size)),
         }, lambda s: s["in_process"] / s["job"], rounds=rounds, goal=1.0)
         start = time.perf_counter()
         launched = generate_in_job(requests, model_dir, accelerate_config=CPU_1PROC, workdir=Path(tmp) / "launched",
-                                   batch_size=batch_size)
+                                   batch_size=batch_size, cpu_threads=threads)
         launched_s = time.perf_counter() - start
     base, ours = outputs["in_process"][0], outputs["job"][0]
     differing = [k for k in base if base[k] != ours[k] or base[k] != launched[k]]
