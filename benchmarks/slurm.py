@@ -23,18 +23,21 @@ CPU_1PROC = ROOT / "conf" / "base" / "accelerate" / "cpu_1proc.yaml"
 
 
 def _sweep_jobs(directory: Path, max_steps: int) -> list[TrainConfig]:
-    """One job per size of one language of the default sweep (conf/base), each ``max_steps`` steps."""
+    """One job per language and size of the default sweep (conf/base), each ``max_steps`` steps on that
+    many Alpaca records (the world's mixes need a default run first; the jobs' number and sizes are the sweep's)."""
     params = yaml.safe_load((ROOT / "conf" / "base" / "parameters.yml").read_text())["sweep"]
     training = yaml.safe_load((ROOT / "conf" / "base" / "parameters_instruction_tuning.yml").read_text())["training"]
     records, _ = _records(max(params["translation_sizes"]))
     _tiny_base(records, directory / "base", seed=0)
     jobs = []
-    for size in params["translation_sizes"]:
-        write_jsonl(directory / f"train_{size}.jsonl", records[:size])
-        jobs.append(TrainConfig.from_dict({**training, "max_steps": max_steps, "save_every": 0,
-                                           "base_model_dir": str(directory / "base"),
-                                           "train_file": str(directory / f"train_{size}.jsonl"),
-                                           "output_dir": str(directory / "out" / str(size))}))
+    for lang in params["languages"]:
+        for size in params["translation_sizes"]:
+            name = f"{lang}_{size}"
+            write_jsonl(directory / f"train_{name}.jsonl", records[:size])
+            jobs.append(TrainConfig.from_dict({**training, "max_steps": max_steps, "save_every": 0,
+                                               "base_model_dir": str(directory / "base"),
+                                               "train_file": str(directory / f"train_{name}.jsonl"),
+                                               "output_dir": str(directory / "out" / name)}))
     return jobs
 
 
@@ -67,5 +70,5 @@ def slurm_sweep_concurrency(max_steps: int = 30, rounds: int = 3) -> dict:
                                 lambda s: s["concurrent"] / s["sequential"], rounds=rounds, goal=1.0,
                                 higher_is_better=False)
     return {**fields, "unit": "ratio of wall times (median of interleaved rounds)", "jobs": len(jobs),
-            "note": f"one language of the default sweep ({len(jobs)} sizes, {max_steps} steps each) on the local "
+            "note": f"the default sweep's {len(jobs)} jobs (languages x sizes, {max_steps} steps each) on the local "
                     "one-node Slurm (2 CPUs): 2 jobs in flight / one after another"}

@@ -1,8 +1,11 @@
 """The controlled world's answer key, checked on the shipped recipe (conf/base): an English base taught by
-its curriculum, then tuned English-only or with CoIT data. What holds at this size is asserted: CoIT
-beats English-only on En->X chrF in the near language, and gamma ranks the languages as constructed."""
+its curriculum, then tuned English-only or with CoIT data as the default experiments are. Asserted: CoIT
+beats English-only by 10 points on the near language's En->X chrF and QA exact match, and gamma ranks
+the languages as constructed."""
 
 from __future__ import annotations
+
+import json
 
 import mlflow
 import pytest
@@ -31,7 +34,8 @@ def world_run(tmp_path_factory):
     before = mlflow.get_tracking_uri()
     mlflow.set_tracking_uri(f"sqlite:///{root / 'mlflow.db'}")
     mlflow.set_experiment("world_effects")  # an experiment of this store, not one an earlier test left active
-    launcher = {"accelerate_config": str(CPU_1PROC), "workdir": str(root / "jobs"), "in_process": True}
+    launcher = {"accelerate_config": str(CPU_1PROC), "workdir": str(root / "jobs"), "in_process": True,
+                "cpu_threads": params["launcher"]["cpu_threads"]}
     sources = {"copy_en": MonolingualText(world / "copy" / "en.txt"),
                "promptcopy_en": InstructionFile(world / "copy" / "en_prompted.json"),
                "repeat_en": InstructionFile(world / "copy" / "en_repeat.json"),
@@ -52,8 +56,8 @@ def world_run(tmp_path_factory):
         model = run_training_job(mix, model, stage["training"], launcher, False, f"base_{stage['name']}",
                                  objective=stage["objective"])
     runs = {name: run_training_job(build_mix(sources, specs, seed=0), model, params["training"], launcher, False, name)
-            for name, specs in (("english_only", ["alpaca_en:200"]),
-                                ("coit_qaa", ["alpaca_en:200", "alpaca_qaa:200", "translation_en_qaa"]))}
+            for name, specs in (("english_only", params["experiments"]["alpaca_en"]["sources"]),
+                                ("coit_qaa", params["experiments"]["x_qaa"]["sources"]))}
     yield world, params, model, runs
     mlflow.set_tracking_uri(before)
 
@@ -66,13 +70,15 @@ def test_gamma_ranks_the_languages_as_they_were_built(world_run):
     assert gammas["qaa"] > gammas["qab"] > gammas["qac"]
 
 
-def test_coit_beats_english_only_on_near_language_translation(world_run):
+def test_coit_beats_english_only_on_near_language_translation_and_qa(world_run):
     world, params, _, runs = world_run
     tasks = load_tasks(params["tasks"])
-    flores = {("translation", lang): (world / "multiway" / f"{lang}.txt").read_text() for lang in ("en", "qaa")}
-    chrf = {}
+    data = {("translation", lang): (world / "multiway" / f"{lang}.txt").read_text() for lang in ("en", "qaa")}
+    data[("qa", "qaa")] = json.loads((world / "qa" / "qaa.json").read_text())
+    scores = {}
     for name, model_dir in runs.items():
         llm, tokenizer = load_model(model_dir)
-        _, metrics = evaluate_model(llm, tokenizer, tasks, [("translation", "qaa")], flores, batch_size=50)
-        chrf[name] = metrics["translation.en-qaa.chrf"]
-    assert chrf["coit_qaa"] >= chrf["english_only"] + 10, chrf
+        _, metrics = evaluate_model(llm, tokenizer, tasks, [("translation", "qaa"), ("qa", "qaa")], data, batch_size=50)
+        scores[name] = {"chrf": metrics["translation.en-qaa.chrf"], "em": metrics["qa.qaa.exact_match"]}
+    assert scores["coit_qaa"]["chrf"] >= scores["english_only"]["chrf"] + 10, scores
+    assert scores["coit_qaa"]["em"] >= scores["english_only"]["em"] + 10, scores
