@@ -146,6 +146,7 @@ class _Problem:
         with np.errstate(divide="ignore"):
             self.log_a = np.log(-self.coef * self.power)
         self.slope = self.power - 1.0
+        self.log_a0, self.slope0 = self.log_a[:, 0], self.slope[:, 0]  # the one-term case, sliced once
         self.cap = np.array([float(caps[n]) for n in self.names])
         self.floor = np.array([float(floors[n]) for n in self.names])
         with np.errstate(divide="ignore"):
@@ -162,8 +163,7 @@ class _Problem:
     def unclipped(self, log_lam: float) -> tuple[np.ndarray, np.ndarray]:
         """log X where S'(X) = lambda for every language, and d log S'/d log X there."""
         if self.single:
-            slope = self.slope[:, 0]
-            return (log_lam - self.log_a[:, 0]) / slope, slope
+            return (log_lam - self.log_a0) / self.slope0, self.slope0
         t = self.t
         for _ in range(200):
             e = self.log_a + self.slope * t[:, None]
@@ -189,8 +189,9 @@ class _Problem:
     def sizes(self, log_lam: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """X_i(lambda) as the search sees it (bounds through their logs), which languages are free, and
         d log S'/d log X there; ``exact`` gives the bounds themselves."""
-        t, d = self.unclipped(log_lam)
-        return np.exp(np.clip(t, self.log_floor, self.log_cap)), (t > self.log_floor) & (t < self.log_cap), d, t
+        t, d = ((log_lam - self.log_a0) / self.slope0, self.slope0) if self.single else self.unclipped(log_lam)
+        return (np.exp(np.minimum(np.maximum(t, self.log_floor), self.log_cap)), (t > self.log_floor) & (t < self.log_cap),
+                d, t)
 
     def exact(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         capped, floored = t >= self.log_cap, t <= self.log_floor
@@ -223,6 +224,12 @@ def _solve(laws: Mapping[str, ScalingLaw], budget: float, caps: Mapping[str, flo
     # Safeguarded Newton on log(lambda): d X_i / d log(lambda) = X_i / (d log S_i' / d log X) between the
     # bounds. It falls back to bisection whenever a step leaves the bracket, and stops at float precision.
     t = 0.5 * (lo + hi)
+    if problem.single and budget > 0:  # start where the budget is spent if all were free with the mean slope
+        slope = float(problem.slope.mean())
+        z = -problem.log_a0 / slope
+        top = float(z.max())
+        guess = slope * (math.log(budget) - top - math.log(float(np.exp(z - top).sum())))
+        t = guess if lo < guess < hi else t
     tolerance = 4 * np.finfo(float).eps * budget
     for _ in range(2000):
         x, free, d, _ = problem.sizes(t)
@@ -233,7 +240,7 @@ def _solve(laws: Mapping[str, ScalingLaw], budget: float, caps: Mapping[str, flo
             hi = t
         if abs(excess) <= tolerance or np.nextafter(lo, hi) >= hi:
             break
-        slope = float(np.sum(x[free] / d[free]))
+        slope = float((x[free] / d[free]).sum())
         step = t - excess / slope if slope < 0 else 0.5 * (lo + hi)
         t = step if lo < step < hi else 0.5 * (lo + hi)
     x, capped, floored = problem.exact(problem.sizes(t)[3])
