@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from .conftest import PROJECT_ROOT, kedro, scratch_project
+from .conftest import PROJECT_ROOT, kedro, parameters, scratch_project
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -80,7 +80,8 @@ def test_the_lineage_opens_on_the_stages_with_languages_and_experiments_inside(g
     nested = set(tree) - top - {"__root__"}
     assert nested and all(name.split(".")[0] in top for name in nested)
     # conf/base: a language inside data preparation, experiments and sweep runs inside training and evaluation
-    assert {"data_preparation.qaa", "instruction_tuning.x_qaa", "evaluation.sweep_qac_2000",
+    largest = max(parameters("base")["sweep"]["translation_sizes"])
+    assert {"data_preparation.qaa", "instruction_tuning.x_qaa", f"evaluation.sweep_qac_{largest}",
             "budgeted.budget_uniform"} <= nested
     by_id = {n["id"]: n for n in graph["nodes"]}
     root_data = [by_id[c["id"]] for c in root if c["type"] == "data"]
