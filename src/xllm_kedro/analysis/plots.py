@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -40,6 +41,7 @@ def scaling_laws_figure(points: pd.DataFrame, laws: Mapping[str, ScalingLaw], me
             ax.axvspan(law.domain[1], xs[-1], color="0.9", zorder=0)
         ax.scatter(group["size"], group["score"], color="k", zorder=3, label="observed")
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())  # a narrow range labels every minor tick
         ax.set_title(f"{lang}  (R2 {law.r2:.2f})")
         ax.set_xlabel("translation instructions X")
         ax.legend(fontsize=7)

@@ -64,6 +64,7 @@ def test_a_heartbeat_keeps_a_quiet_job_alive(tmp_path):
 def test_an_overrunning_training_job_fails_its_node_and_its_run(tmp_path, tiny_model_dir, mlflow_store, in_process):
     mlflow_store(f"timeout_{in_process}")
     cfg = resume_config(tmp_path, tiny_model_dir, "out")
+    cfg.num_epochs = 500  # minutes of steps: no machine finishes inside the half-second deadline
     with pytest.raises(TrainingJobError, match="timeout_s"):
         train_with_accelerate(cfg, CPU_1PROC, tmp_path / "job", run_name="train/slow", in_process=in_process,
                               timeout_s=0.5)
