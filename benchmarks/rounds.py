@@ -18,22 +18,18 @@ from collections.abc import Callable
 from typing import Any
 
 
-def wall(run: Callable[[], Any]) -> Callable[[], tuple[float, Any]]:
-    """``run`` as a measured side: its wall-clock seconds and what it returned (for work in other processes)."""
-    def measured() -> tuple[float, Any]:
-        start = time.perf_counter()
-        out = run()
-        return time.perf_counter() - start, out
-    return measured
+def _measured_by(clock: Callable[[], float]):
+    def side(run: Callable[[], Any]) -> Callable[[], tuple[float, Any]]:
+        def measured() -> tuple[float, Any]:
+            start = clock()
+            out = run()
+            return clock() - start, out
+        return measured
+    return side
 
 
-def cpu(run: Callable[[], Any]) -> Callable[[], tuple[float, Any]]:
-    """``run`` as a measured side: the CPU seconds this process spent in it, and what it returned."""
-    def measured() -> tuple[float, Any]:
-        start = time.process_time()
-        out = run()
-        return time.process_time() - start, out
-    return measured
+wall = _measured_by(time.perf_counter)  # for work in other processes: wall-clock seconds
+cpu = _measured_by(time.process_time)  # for work in this process: its CPU seconds
 
 
 def interleaved(sides: dict[str, Callable[[], tuple[float, Any]]], ratio: Callable[[dict[str, float]], float], *,
