@@ -18,18 +18,13 @@ from collections.abc import Callable
 from typing import Any
 
 
-def _measured_by(clock: Callable[[], float]):
-    def side(run: Callable[[], Any]) -> Callable[[], tuple[float, Any]]:
-        def measured() -> tuple[float, Any]:
-            start = clock()
-            out = run()
-            return clock() - start, out
-        return measured
-    return side
-
-
-wall = _measured_by(time.perf_counter)  # for work in other processes: wall-clock seconds
-cpu = _measured_by(time.process_time)  # for work in this process: its CPU seconds
+def cpu(run: Callable[[], Any]) -> Callable[[], tuple[float, Any]]:
+    """``run`` as a measured side: the CPU seconds this process spent in it, and what it returned."""
+    def measured() -> tuple[float, Any]:
+        start = time.process_time()
+        out = run()
+        return time.process_time() - start, out
+    return measured
 
 
 def interleaved(sides: dict[str, Callable[[], tuple[float, Any]]], ratio: Callable[[dict[str, float]], float], *,
@@ -37,7 +32,7 @@ def interleaved(sides: dict[str, Callable[[], tuple[float, Any]]], ratio: Callab
                 digits: int = 3) -> tuple[dict, dict[str, list]]:
     """Run every side once per round, in the order given, for ``rounds`` rounds.
 
-    Each side returns ``(cost, output)``: its seconds (``cpu`` or ``wall``), or seconds per unit of work where the sides do
+    Each side returns ``(cost, output)``: its seconds (``cpu``, or wall clock for work in other processes), or seconds per unit of work where the sides do
     different amounts. ``ratio`` turns one round's costs into that round's figure. Returns the entry's
     fields (``value`` the median ratio, ``spread`` its min and max, the per-round figures and costs, the
     load average when the comparison began, and against a goal ``met`` and ``spread_crosses_goal``)
