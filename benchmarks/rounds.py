@@ -33,7 +33,8 @@ def interleaved(sides: dict[str, Callable[[], tuple[float, Any]]], ratio: Callab
     """Run every side once per round, in the order given, for ``rounds`` rounds.
 
     Each side returns ``(cost, output)``: its seconds (``cpu``, or wall clock for work in other
-    processes), or seconds per unit of work where the sides do different amounts. ``ratio`` turns one round's costs into that round's figure. Returns the entry's
+    processes), or seconds per unit of work where the sides do different amounts. ``ratio`` turns one
+    round's costs into that round's figure. Returns the entry's
     fields (``value`` the median ratio, ``spread`` its min and max, the per-round figures and costs, the
     load average when the comparison began, and against a goal ``met`` and ``spread_crosses_goal``)
     and every side's outputs, one per round, for the caller's checks.
