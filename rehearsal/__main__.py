@@ -111,6 +111,10 @@ def rehearse(out: Path) -> float:
     bootstrap_project(project)
     with KedroSession.create(project_path=project, env="paper", runtime_params=runtime_params(project, hub)) as session:
         session.run()
+    import mlflow
+
+    while mlflow.active_run():  # ended now, not at exit: by then the scratch folder and its database are gone
+        mlflow.end_run()
     reports = project / "data" / "08_reporting"
     missing = [name for name in EXPECTED if not (reports / name).exists()]
     if missing:
