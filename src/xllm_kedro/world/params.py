@@ -38,6 +38,13 @@ _MINIMUM = {"copy_lines": 0, "monolingual_en": 1, "monolingual_target": 0, "para
             "devtest": 0, "context_sentences": 1}
 
 
+def _codes(codes, allowed: list[str], where: str) -> tuple[str, ...]:
+    """A non-empty list of distinct language codes, each in ``allowed``."""
+    if isinstance(codes, str) or not codes or any(c not in allowed for c in codes) or len(set(codes)) != len(codes):
+        raise ValueError(f"{where}: must be a non-empty list of distinct codes from {allowed}, got {codes!r}")
+    return tuple(codes)
+
+
 def world_params(values: Mapping | None = None, *, where: str = "world parameters") -> WorldParams:
     """Check every key and value; errors read ``<where>.<key>: ...``."""
     values = dict(values or {})
@@ -54,15 +61,7 @@ def world_params(values: Mapping | None = None, *, where: str = "world parameter
         share = values.get(key, 0.0)
         if not isinstance(share, int | float) or isinstance(share, bool) or not 0 <= share <= 1:
             raise ValueError(f"{where}.{key}: must be a number in [0, 1], got {share!r}")
-    langs = values.get("languages", TARGETS)
-    if isinstance(langs, str) or not langs or any(code not in TARGETS for code in langs) or len(set(langs)) != len(langs):
-        raise ValueError(f"{where}.languages: must be a non-empty list of distinct codes from {list(TARGETS)}, "
-                         f"got {langs!r}")
-    values["languages"] = tuple(langs)
-    copy = values.get("copy_languages", ("en",))
-    if isinstance(copy, str) or not copy or any(c != "en" and c not in values["languages"] for c in copy) \
-            or len(set(copy)) != len(copy):
-        raise ValueError(f"{where}.copy_languages: must be a non-empty list of distinct codes from "
-                         f"{['en', *values['languages']]}, got {copy!r}")
-    values["copy_languages"] = tuple(copy)
+    values["languages"] = _codes(values.get("languages", TARGETS), list(TARGETS), f"{where}.languages")
+    values["copy_languages"] = _codes(values.get("copy_languages", ("en",)), ["en", *values["languages"]],
+                                      f"{where}.copy_languages")
     return WorldParams(**values)
