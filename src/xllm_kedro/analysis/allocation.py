@@ -189,7 +189,7 @@ class _Problem:
     def sizes(self, log_lam: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """X_i(lambda) as the search sees it (bounds through their logs), which languages are free, and
         d log S'/d log X there; ``exact`` gives the bounds themselves."""
-        t, d = ((log_lam - self.log_a0) / self.slope0, self.slope0) if self.single else self.unclipped(log_lam)
+        t, d = self.unclipped(log_lam)
         return (np.exp(np.minimum(np.maximum(t, self.log_floor), self.log_cap)), (t > self.log_floor) & (t < self.log_cap),
                 d, t)
 
