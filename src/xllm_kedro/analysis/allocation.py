@@ -143,22 +143,21 @@ class _Problem:
             self.power = params[:, 1:2]
             self.coef = params[:, 0:1] * params[:, 2:3] ** self.power
         self.single = self.coef.shape[1] == 1
-        with np.errstate(divide="ignore"):
-            self.log_a = np.log(-self.coef * self.power)
         self.slope = self.power - 1.0
-        self.log_a0, self.slope0 = self.log_a[:, 0], self.slope[:, 0]  # the one-term case, sliced once
         self.cap = np.array([float(caps[n]) for n in self.names])
         self.floor = np.array([float(floors[n]) for n in self.names])
         with np.errstate(divide="ignore"):
+            self.log_a = np.log(-self.coef * self.power)
             self.log_cap, self.log_floor = np.log(self.cap), np.log(self.floor)
+        self.log_a0, self.slope0 = self.log_a[:, 0], self.slope[:, 0]  # the one-term case, sliced once
         self.t = np.zeros(len(self.names))  # warm start of the inner solve, log X
 
     def objective(self, x: np.ndarray) -> float:
         """The mean score at sizes ``x``: the same terms as predicted_mean_score / expected_mean_score."""
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore"):  # a sum over n, as np.mean takes it, without its overhead
             if self.single:
-                return float(np.mean(100.0 - self.coef[:, 0] * np.power(x, self.power[:, 0])))
-            return float(np.mean(100.0 - np.sum(self.coef * np.power(x[:, None], self.power), axis=1)))
+                return float((100.0 - self.coef[:, 0] * np.power(x, self.power[:, 0])).sum()) / len(x)
+            return float((100.0 - np.sum(self.coef * np.power(x[:, None], self.power), axis=1)).sum()) / len(x)
 
     def unclipped(self, log_lam: float) -> tuple[np.ndarray, np.ndarray]:
         """log X where S'(X) = lambda for every language, and d log S'/d log X there."""
@@ -182,6 +181,8 @@ class _Problem:
 
     def log_gain(self, log_x: np.ndarray) -> np.ndarray:
         """log S_i'(X_i) of every language at log sizes ``log_x``."""
+        if self.single:
+            return self.log_a0 + self.slope0 * log_x
         e = self.log_a + self.slope * log_x[:, None]
         top = e.max(axis=1)
         return top + np.log(np.exp(e - top[:, None]).sum(axis=1))
@@ -190,8 +191,8 @@ class _Problem:
         """X_i(lambda) as the search sees it (bounds through their logs), which languages are free, and
         d log S'/d log X there; ``exact`` gives the bounds themselves."""
         t, d = self.unclipped(log_lam)
-        return (np.exp(np.minimum(np.maximum(t, self.log_floor), self.log_cap)), (t > self.log_floor) & (t < self.log_cap),
-                d, t)
+        clipped = np.minimum(np.maximum(t, self.log_floor), self.log_cap)
+        return np.exp(clipped), clipped == t, d, t
 
     def exact(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         capped, floored = t >= self.log_cap, t <= self.log_floor
@@ -208,11 +209,10 @@ def _solve(laws: Mapping[str, ScalingLaw], budget: float, caps: Mapping[str, flo
         return Allocation(sizes, lam, sorted(n for n, c in zip(problem.names, capped) if c),
                           sorted(n for n, f in zip(problem.names, floored) if f), problem.objective(x))
 
-    everyone = np.ones(len(problem.names), dtype=bool)
     if budget >= math.fsum(problem.cap):
-        return done(problem.cap, 0.0, everyone, problem.cap == problem.floor)
+        return done(problem.cap, 0.0, np.ones(len(problem.names), dtype=bool), problem.cap == problem.floor)
     if budget <= math.fsum(problem.floor):
-        return done(problem.floor, math.inf, problem.cap == problem.floor, everyone)
+        return done(problem.floor, math.inf, problem.cap == problem.floor, np.ones(len(problem.names), dtype=bool))
 
     # The bracket: at lo every language's marginal gain at its cap is at least lambda (all capped, the sum
     # of caps >= budget); at hi every language's gain at max(floor, spare / n) is at most lambda (the sum
@@ -240,7 +240,7 @@ def _solve(laws: Mapping[str, ScalingLaw], budget: float, caps: Mapping[str, flo
             hi = t
         if abs(excess) <= tolerance or np.nextafter(lo, hi) >= hi:
             break
-        slope = float((x[free] / d[free]).sum())
+        slope = float(np.dot(x / d, free))
         step = t - excess / slope if slope < 0 else 0.5 * (lo + hi)
         t = step if lo < step < hi else 0.5 * (lo + hi)
     x, capped, floored = problem.exact(problem.sizes(t)[3])

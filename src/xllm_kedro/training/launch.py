@@ -17,8 +17,10 @@ import hashlib
 import importlib
 import logging
 import os
+import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -41,6 +43,9 @@ DEFAULT_TIMEOUT_S = 24 * 3600.0
 DEFAULT_STALL_TIMEOUT_S = 1800.0
 HEARTBEAT_ENV = "XLLM_HEARTBEAT_FILE"
 DEADLINE_ENV = "XLLM_JOB_DEADLINE"  # epoch seconds; an in-process job checks it every step
+# torchrun's notice at every launch with a rendezvous backend other than "static" (accelerate always
+# passes the master_addr it names): true and of no use in a job's log.
+LAUNCHER_NOTICE = re.compile(r"master_addr is only used for static rdzv_backend")
 
 
 class TrainingJobError(RuntimeError):
@@ -79,8 +84,16 @@ def launch_command(accelerate_config: str | Path, job_config: str | Path, entry_
     """The exact command a user could also run by hand on a GPU machine (training, or evaluation's
     generation job as ``entry_point``)."""
     accelerate = Path(sys.executable).with_name("accelerate")
-    return [str(accelerate), "launch", "--config_file", str(accelerate_config), "-m", entry_point,
-            "--config", str(job_config)]
+    return [str(accelerate), "launch", "--config_file", str(accelerate_config), *rendezvous_flags(accelerate_config),
+            "-m", entry_point, "--config", str(job_config)]
+
+
+def rendezvous_flags(accelerate_config: str | Path) -> list[str]:
+    """``--rdzv_backend`` from the YAML's ``rdzv_backend``: accelerate 1.x reads every other key of the file
+    but keeps its own default ("static") for this one unless it is given on the command line."""
+    path = Path(accelerate_config)
+    backend = (yaml.safe_load(path.read_text()) or {}).get("rdzv_backend") if path.is_file() else None
+    return ["--rdzv_backend", str(backend)] if backend else []
 
 
 def _kill_group(proc: subprocess.Popen, grace_s: float = 10.0) -> None:
@@ -105,13 +118,16 @@ def job_environment(accelerate_config: Path, cpu_threads: int | None = None) -> 
     """What the launch needs beyond the YAML: multi-process CPU (gloo) needs ACCELERATE_USE_CPU set, and
     CPU threads per process are set here (the YAML has no key for them): ``cpu_threads``
     (``launcher.cpu_threads``), else cores / processes as accelerate would pick, with a notice at every
-    launch. An OMP_NUM_THREADS already in the environment wins."""
+    launch. An OMP_NUM_THREADS already in the environment wins. A single-node CPU job keeps gloo on the
+    loopback interface."""
     if not accelerate_config.exists():
         raise FileNotFoundError(f"accelerate config not found: {accelerate_config} (parameters launcher.accelerate_config)")
     settings = yaml.safe_load(accelerate_config.read_text()) or {}
     if not settings.get("use_cpu"):
         return {}
     env = {"ACCELERATE_USE_CPU": "true"}
+    if int(settings.get("num_machines", 1) or 1) == 1 and "lo" in {name for _, name in socket.if_nameindex()}:
+        env["GLOO_SOCKET_IFNAME"] = "lo"  # gloo's peer sockets on loopback too, not on the host name's address
     if "OMP_NUM_THREADS" not in os.environ:
         env["OMP_NUM_THREADS"] = str(cpu_threads or max(1, len(os.sched_getaffinity(0))
                                                         // int(settings.get("num_processes", 1))))
@@ -140,7 +156,8 @@ def run_job(cmd: list[str], env: dict[str, str], *, name: str | None = None, tim
             line = line.rstrip()
             tail.append(line)
             last_output[0] = time.monotonic()
-            log.info("%s | %s", name, line)  # no [brackets]: the rich console would take them for markup
+            if not LAUNCHER_NOTICE.search(line):
+                log.info("%s | %s", name, line)  # no [brackets]: the rich console would take them for markup
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()

@@ -25,7 +25,8 @@ def test_paper_config_builds_the_fsdp_launch_command():
     assert fsdp["num_processes"] == 8 and fsdp["mixed_precision"] == "bf16"
     assert fsdp["fsdp_config"]["fsdp_transformer_layer_cls_to_wrap"] == "LlamaDecoderLayer"
     cmd = launch_command(launcher, "job.json")
-    assert cmd[1:] == ["launch", "--config_file", launcher, "-m", "xllm_kedro.training.sft", "--config", "job.json"]
+    assert cmd[1:] == ["launch", "--config_file", launcher, "--rdzv_backend", "xllm-loopback",
+                       "-m", "xllm_kedro.training.sft", "--config", "job.json"]
 
 
 def test_a_failing_job_raises_with_its_log_and_leaves_its_run_failed(tmp_path, tiny_model_dir, mlflow_store):
