@@ -55,7 +55,7 @@ viz: install            ## lineage in the browser at http://127.0.0.1:4141
 	$(BIN)/kedro viz run --host 127.0.0.1 --no-browser
 
 viz-build: install      ## static lineage site in build/
-	$(BIN)/kedro viz build
+	$(BIN)/kedro viz build && $(BIN)/python docs/lineage_view.py build
 
 lineage: viz-build      ## docs/lineage.png: headless Chromium's picture of the site's default view (.ci/chromium installs it)
 	$(BIN)/python docs/lineage_screenshot.py --site build --out docs/lineage.png
@@ -70,4 +70,4 @@ notebook: install       ## compare the runs: executes notebooks/compare_runs.ipy
 
 clean:                  ## remove every generated output, the world included (the sample data and config stay)
 	find data/0[2-8]_* -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
-	rm -rf data/01_raw/world mlflow.db mlruns
+	rm -rf data/01_raw/world mlflow.db mlruns info.log info.log.*

@@ -21,11 +21,14 @@ import tempfile
 from pathlib import Path
 
 # A first visit opens kedro-viz's tour of new features over the graph; a returning user has closed it.
-# This sets that saved choice before the app starts, in a copy of the page beside index.html.
-CLOSED_TOUR = '<script>localStorage.setItem("KedroViz", JSON.stringify({showFeatureHints: false}))</script>'
+# This adds that saved choice to the others before the app starts, in a copy of the page beside index.html.
+CLOSED_TOUR = ("<script>(function(){var s={};try{s=JSON.parse(localStorage.getItem('KedroViz'))||{};}catch(e){}"
+               "s.showFeatureHints=false;localStorage.setItem('KedroViz',JSON.stringify(s));})();</script>")
 BROWSERS = ("chromium", "chromium-browser")
 # One drawn node of the graph: <g ... class="pipeline-node ..." data-node-type="KIND" data-node-fullname="NAME">
-NODE = re.compile(r'<g [^>]*class="pipeline-node [^"]*"[^>]*data-node-type="(\w+)"[^>]*data-node-fullname="([^"]*)"')
+NODE = re.compile(r'<g [^>]*class="pipeline-node [^"]*"[^>]*transform="translate\(([-\d.e]+),\s*([-\d.e]+)\)"'
+                  r'[^>]*data-node-type="(\w+)"[^>]*data-node-fullname="([^"]*)"')
+ZOOM = re.compile(r'title="Zoom level">(\d+)%<')  # the toolbar's zoom level, as the user reads it
 NOT_INSTALLED = "chromium not found on PATH: .ci/chromium installs Debian's chromium (CI runs it before the tests)"
 
 
@@ -93,16 +96,19 @@ def screenshot(site: Path, out: Path, width: int = 1600, height: int = 1000, tim
     return out
 
 
-def drawn_boxes(site: Path, width: int = 1600, height: int = 1000, timeout: float = 180) -> dict[str, list[str]]:
-    """What the default view draws, read from the page once rendered: the names of its pipeline boxes
-    (``modularPipeline``), datasets (``data``) and nodes (``task``)."""
+def drawn_view(site: Path, width: int = 1600, height: int = 1000,
+               timeout: float = 180) -> tuple[dict[str, dict[str, tuple[float, float]]], float | None]:
+    """What the default view draws, read from the page once rendered: each kind of element (``modularPipeline``
+    for pipeline boxes, ``data``, ``task``) with its elements' names and (x, y) positions in the graph, and the
+    zoom level the toolbar shows (1.0 is 100%; None where the page shows none)."""
     page = page_without_tour(site.resolve())
     with tempfile.TemporaryDirectory(prefix="lineage-") as tmp:
         dom = _chromium(page, Path(tmp) / "profile", [f"--window-size={width},{height}", "--dump-dom"], timeout)
-    drawn: dict[str, list[str]] = {}
-    for kind, label in NODE.findall(dom):
-        drawn.setdefault(kind, []).append(html.unescape(label))
-    return drawn
+    drawn: dict[str, dict[str, tuple[float, float]]] = {}
+    for x, y, kind, label in NODE.findall(dom):
+        drawn.setdefault(kind, {})[html.unescape(label)] = (float(x), float(y))
+    zoom = ZOOM.search(dom)
+    return drawn, int(zoom.group(1)) / 100 if zoom else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:
         parser.error(f"--size {args.size!r}: expected WIDTHxHEIGHT, e.g. 1600x1000")
     try:
-        drawn = drawn_boxes(args.site, width, height)
+        drawn, zoom = drawn_view(args.site, width, height)
         if not drawn:
             raise ScreenshotError(f"kedro-viz drew no graph from {args.site / 'api' / 'main'}")
         print(screenshot(args.site, args.out, width, height))
@@ -124,8 +130,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"lineage_screenshot: {err}", file=sys.stderr)
         return 1
     boxes = sorted(drawn.get("modularPipeline", []))
+    shown = f"{zoom:.0%}" if zoom else "an unshown"
     print(f"drawn: {len(boxes)} pipeline boxes ({', '.join(boxes)}), {len(drawn.get('data', []))} datasets, "
-          f"{len(drawn.get('task', []))} nodes outside them")
+          f"{len(drawn.get('task', []))} nodes outside them, at {shown} zoom")
     return 0
 
 

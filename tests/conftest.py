@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -39,6 +40,14 @@ def _shared_data() -> Path | None:
 
 
 SHARED = _shared_data()
+
+
+@pytest.fixture(autouse=True)
+def _notices_said_afresh():
+    """Each test starts as a run does: a notice said once per run (quiet.once) is said again."""
+    from xllm_kedro.quiet import forget_notices
+
+    forget_notices()
 
 
 @pytest.fixture
@@ -299,6 +308,14 @@ def scratch_project(parent: Path) -> Path:
     shutil.copy(PROJECT_ROOT / "pyproject.toml", root)
     (root / "src").mkdir()
     return root
+
+
+STARTED_NODE = re.compile(r"Running node \d+/\d+: (\S+)")  # hooks.py: NodeProgressHook
+
+
+def started_nodes(printed: str) -> list[str]:
+    """The full names of the nodes a run started, in order, from what it printed."""
+    return STARTED_NODE.findall(printed)
 
 
 def kedro(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:

@@ -11,7 +11,7 @@ import pytest
 
 from xllm_kedro.pipeline_registry import STAGES
 
-from .conftest import kedro
+from .conftest import kedro, started_nodes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -58,7 +58,7 @@ def test_only_missing_outputs_reruns_only_what_is_missing(test_run):
     before = sorted(p.name for p in (models / "x_zh").iterdir())
     (test_run / "data" / "08_reporting" / "allocation.csv").unlink()
     proc = kedro(test_run, "run", "--env", "test", "--only-missing-outputs")
-    ran = [line for line in (proc.stdout + proc.stderr).splitlines() if "Running node:" in line]
+    ran = started_nodes(proc.stdout + proc.stderr)
     assert any("allocate_budget_node" in line for line in ran)
     expensive = ("train_model_node", "evaluate_model_node", "build_base_model_node")
     assert not [line for line in ran if any(e in line for e in expensive)]  # metric-only nodes may rerun

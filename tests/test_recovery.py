@@ -7,13 +7,9 @@ import sqlite3
 
 import pytest
 
-from .conftest import kedro
+from .conftest import kedro, started_nodes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-
-def node_lines(proc, marker: str) -> list[str]:
-    return [line.split(marker, 1)[1].strip() for line in (proc.stdout + proc.stderr).splitlines() if marker in line]
 
 
 def test_rerun_after_a_failure_redoes_only_the_missing_outputs(project):
@@ -31,7 +27,7 @@ def test_rerun_after_a_failure_redoes_only_the_missing_outputs(project):
 
     qa.write_text(good, encoding="utf-8")
     rerun = kedro(root, "run", "--env", "test", "--pipelines=data_preparation", "--only-missing-outputs")
-    ran = " ".join(node_lines(rerun, "Running node:"))
+    ran = " ".join(started_nodes(rerun.stdout + rerun.stderr))
     assert "prepare_qa_node" in ran
     assert all((root / p).stat().st_mtime_ns == t for p, t in stamps.items()), "a finished output was rewritten"
     assert (root / "data" / "03_primary" / "qa" / "zh.jsonl").exists()

@@ -22,7 +22,7 @@ from kedro_datasets.json import JSONDataset
 
 from xllm_kedro.hooks import FingerprintHook
 
-from .conftest import kedro
+from .conftest import kedro, started_nodes
 
 ran: Counter = Counter()
 
@@ -87,11 +87,6 @@ def test_an_output_without_a_record_is_remade(tmp_path):
     assert _run(tmp_path, 2) == set()
 
 
-def _running_nodes(text: str) -> set[str]:
-    return {line.split("Completed node:", 1)[1].split()[0] for line in text.splitlines()
-            if "Completed node:" in line}
-
-
 @pytest.mark.e2e
 @pytest.mark.slow
 def test_sigkill_during_data_preparation_then_recovery_gives_mixes_of_the_new_inputs(project):
@@ -107,7 +102,7 @@ def test_sigkill_during_data_preparation_then_recovery_gives_mixes_of_the_new_in
     seen = []
     for line in proc.stdout:
         seen.append(line)
-        if "Running node: prepare_alpaca_node" in line and "zh.alpaca_raw" in line:  # killed inside the node
+        if started_nodes(line) == ["data_preparation.zh.prepare_alpaca_node"]:  # killed inside the node
             os.killpg(proc.pid, signal.SIGKILL)
             break
     proc.wait()
@@ -117,7 +112,7 @@ def test_sigkill_during_data_preparation_then_recovery_gives_mixes_of_the_new_in
 
     recovery = kedro(project, "run", "--env", "test", "--pipelines=data_preparation", "--only-missing-outputs")
     text = recovery.stdout + recovery.stderr
-    redone = _running_nodes(text)
+    redone = set(started_nodes(text))
     assert any("x_zh" in n for n in redone) and any("m_all" in n for n in redone), redone
     assert not any("parallel" in n or "translation" in n or n.startswith("en.") for n in redone), redone
     assert "全新的回答" in mix.read_text(encoding="utf-8")

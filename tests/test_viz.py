@@ -1,7 +1,8 @@
 """kedro-viz, offline: ``kedro viz build`` writes the static site of the project's lineage (no server,
-no port). The layers are the catalog's, in data-flow order, the budgeted ones after ``reporting``. The
-site opens on the stage pipelines, each language's and experiment's nodes collapsed inside its stage,
-and headless Chromium's picture of that view is docs/lineage.png (``make lineage``)."""
+no port), and docs/lineage_view.py its opening view (``make viz-build``). The layers are the catalog's,
+in data-flow order, the budgeted ones after ``reporting``. The site opens on the stage pipelines, left to
+right, each language's and experiment's nodes collapsed inside its stage and the datasets between stages
+folded into the edges, and headless Chromium's picture of that view is docs/lineage.png (``make lineage``)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 STAGE_LAYERS = ["raw", "intermediate", "primary", "model_input", "models", "model_output", "reporting"]
 BUDGETED_LAYERS = ["budgeted_model_input", "budgeted_models", "budgeted_model_output", "budgeted_reporting"]
 SCRIPT = PROJECT_ROOT / "docs" / "lineage_screenshot.py"
+VIEW = PROJECT_ROOT / "docs" / "lineage_view.py"
+READABLE = 25  # elements at most in the opening view
+SMALLEST_ZOOM = 0.4  # below this kedro-viz's labels cannot be read at 1600x1000
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +33,7 @@ def site(tmp_path_factory) -> Path:
     proc = kedro(project, "viz", "build")
     (project / "build.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")
     assert (project / "build" / "index.html").exists()
+    script(VIEW).set_opening_view(project / "build")  # what `make viz-build` runs after the build
     return project / "build"
 
 
@@ -42,12 +47,18 @@ def graph(site) -> dict:
     return json.loads((site / "api" / "main").read_text())
 
 
-@pytest.fixture(scope="module")
-def lineage():
-    """docs/lineage_screenshot.py, the script `make lineage` runs (it lives beside the picture it makes)."""
-    spec = importlib.util.spec_from_file_location("lineage_screenshot", SCRIPT)
+def script(path: Path):
+    """A script of docs/ (they live beside the picture they make) as a module."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def lineage():
+    """docs/lineage_screenshot.py, the script `make lineage` runs."""
+    module = script(SCRIPT)
     if not any(shutil.which(name) for name in module.BROWSERS):
         pytest.skip(module.NOT_INSTALLED)
     return module
@@ -89,12 +100,17 @@ def test_the_lineage_opens_on_the_stages_with_languages_and_experiments_inside(g
     assert root_data and unlayered == ["llm_generator_credentials", "llm_judge_credentials"]  # the rest by layer
 
 
-def test_the_picture_shows_the_stage_boxes_drawn(site, graph, lineage, tmp_path):
-    drawn = lineage.drawn_boxes(site)
-    assert sorted(drawn["modularPipeline"]) == sorted(stages(graph))
-    assert "task" not in drawn
-    root = graph["modular_pipelines"]["__root__"]["children"]
-    assert len(drawn["data"]) == sum(c["type"] == "data" for c in root)  # parameters hidden, as by default
+def test_the_opening_view_is_the_stage_boxes_left_to_right_at_a_readable_zoom(site, graph, lineage, tmp_path):
+    drawn, zoom = lineage.drawn_view(site)
+    boxes = drawn["modularPipeline"]
+    assert sorted(boxes) == sorted(stages(graph))
+    assert sum(map(len, drawn.values())) <= READABLE, {kind: sorted(names) for kind, names in drawn.items()}
+    assert "task" not in drawn and "data" not in drawn  # nodes inside their stage, datasets in the edges
+    assert zoom is not None and zoom >= SMALLEST_ZOOM, f"opens at {zoom} zoom"
+    # left to right: each stage stands right of the stages it reads from
+    x = {name: at[0] for name, at in boxes.items()}
+    assert x["data_preparation"] < x["instruction_tuning"] < x["evaluation"] < x["scaling_analysis"]
+    assert x["scaling_analysis"] < x["allocation"] < x["budgeted"]
 
     picture = Image.open(lineage.screenshot(site, tmp_path / "lineage.png", 1600, 1000)).convert("RGB")
     assert picture.size == (1600, 1000)

@@ -244,14 +244,31 @@ class TrackingTagsHook:
         client.delete_tag(jobs[0].info.run_id, "output_dir")
 
 
-class QuietCatalogHook:
-    """Kedro logs every load and save at INFO, hundreds of lines a run that bury the node and training
-    lines; its catalog logs warnings only. Set once the session has configured logging (which resets the
-    levels of loggers set before it)."""
+class NodeProgressHook:
+    """One console line as each node starts, "Running node 12/130: instruction_tuning.x_qaa.train_model_node",
+    counted over the pipeline being run. Kedro's own lines per node (its inputs and outputs, wrapped over
+    several lines, then "Completed node" and "Completed k out of n tasks") go to info.log only
+    (conf/logging.yml), so a run of 130 nodes stays readable. A run starts by forgetting the notices said
+    (quiet.once), so each run says a repeated one, a scorer skipped for every model, once."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._total = 0
+        self._started = 0
 
     @hook_impl
-    def after_context_created(self, context) -> None:
-        logging.getLogger("kedro.io.data_catalog").setLevel(logging.WARNING)
+    def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        from xllm_kedro.quiet import forget_notices
+
+        self._total, self._started = len(pipeline.nodes), 0
+        forget_notices()  # a notice (a scorer skipped) is said once in each run
+
+    @hook_impl
+    def before_node_run(self, node) -> None:
+        with self._lock:  # ThreadRunner starts nodes from several threads
+            self._started += 1
+            k = self._started
+        log.info("Running node %d/%d: %s", k, self._total, node.name)
 
 
 class ExperimentProgressHook:

@@ -1,5 +1,6 @@
 """Quiet and private through the project's own code, whatever the shell sets: telemetry off, and the
-warnings this project cannot act on filtered by exact message, so every other warning still shows.
+warnings this project cannot act on filtered by exact message, so every other warning still shows; a
+notice that each model's evaluation would repeat ("comet skipped: ...") is said once per run.
 
 settings.py runs ``quiet()``. The ``kedro`` command imports it before any plugin's commands, so before
 kedro-mlflow and MLflow, whose telemetry client starts at import; notebooks and ``KedroSession.create``
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
 import warnings
 
 # kedro-telemetry reads its consent from .telemetry in the project root; these cover MLflow and the rest.
@@ -48,3 +50,26 @@ def quiet() -> None:
     shown = logging.getLogger("py.warnings")
     if not any(isinstance(f, _KnownWarnings) for f in shown.filters):
         shown.addFilter(_KnownWarnings())
+
+
+_said: set[tuple[str, int, str]] = set()
+_said_lock = threading.Lock()
+
+
+def once(logger: logging.Logger, level: int, message: str, *args) -> None:
+    """Log ``message % args`` the first time it comes on ``logger`` at ``level`` since ``forget_notices``
+    (each run starts with it, hooks.py); a repeat is logged at DEBUG only."""
+    key = (logger.name, level, message % args if args else message)
+    with _said_lock:
+        first = key not in _said
+        _said.add(key)
+    if first:
+        logger.log(level, message, *args, stacklevel=2)  # the caller's file and line
+    else:
+        logger.debug(message, *args, stacklevel=2)
+
+
+def forget_notices() -> None:
+    """Every notice may be said once more: a new run (or test) starts."""
+    with _said_lock:
+        _said.clear()

@@ -6,14 +6,14 @@ from kedro.config import OmegaConfigLoader
 from kedro.utils import find_kedro_project
 
 from xllm_kedro.hooks import (ExperimentProgressHook, LocalFilesHook, FingerprintHook, InputsExistHook,
-                              JudgeCredentialsHook, KilledRunsHook, QuietCatalogHook, RunLockHook, StudyHook,
+                              JudgeCredentialsHook, KilledRunsHook, NodeProgressHook, RunLockHook, StudyHook,
                               TrackingTagsHook)
 from xllm_kedro.quiet import quiet
 
 quiet()  # telemetry off and the known warnings filtered, before the CLI imports kedro-mlflow (quiet.py)
 
 HOOKS = (StudyHook(), RunLockHook(), InputsExistHook(), LocalFilesHook(), FingerprintHook(), KilledRunsHook(),
-         JudgeCredentialsHook(), TrackingTagsHook(), QuietCatalogHook(), ExperimentProgressHook())
+         JudgeCredentialsHook(), TrackingTagsHook(), ExperimentProgressHook(), NodeProgressHook())
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",

@@ -1,6 +1,6 @@
 """Progress bars: drawn on a terminal, nothing at all when stderr is piped (a log gets no '\\r'
-fragments); data preparation's streams show one when given a name, and a run logs which experiment of
-how many it is training or evaluating."""
+fragments); data preparation's streams show one when given a name, and a run logs each node it starts
+and which experiment of how many it is training or evaluating, and says a repeated notice once."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import sys
 from kedro.pipeline import Node, Pipeline
 
 from xllm_kedro.corpora import CountedStream, Stream
-from xllm_kedro.hooks import ExperimentProgressHook
+from xllm_kedro.hooks import ExperimentProgressHook, NodeProgressHook
 from xllm_kedro.progress import on_terminal, progress
+from xllm_kedro.quiet import once
 
 
 class Terminal(io.StringIO):
@@ -71,3 +72,19 @@ def test_a_run_logs_which_experiment_of_how_many_it_starts(caplog):
             hook.before_node_run(node)
     assert caplog.messages == ["x_qaa: training, experiment 1 of 3", "x_qab: training, experiment 2 of 3",
                                "m_all: training, experiment 3 of 3", "x_qaa: evaluation, experiment 1 of 1"]
+
+
+def test_a_run_logs_one_line_per_node_and_says_a_repeated_notice_once_per_run(caplog):
+    nodes = [_job("data_preparation.qaa", "build_mix_node", "qaa_mix"), _job("instruction_tuning.x_qaa",
+             "train_model_node", "x_qaa_model"), _job(None, "collect", "table")]
+    notices = logging.getLogger("xllm_kedro.evaluation.scorers.comet")
+    hook = NodeProgressHook()
+    with caplog.at_level(logging.INFO):
+        for _ in range(2):  # two runs in one process (a notebook, a test session)
+            hook.before_pipeline_run({}, Pipeline(nodes), None)
+            for node in nodes:
+                hook.before_node_run(node)
+                once(notices, logging.INFO, "comet skipped: %s.enabled is false", "parameters x")
+    run = ["Running node 1/3: data_preparation.qaa.build_mix_node", "comet skipped: parameters x.enabled is false",
+           "Running node 2/3: instruction_tuning.x_qaa.train_model_node", "Running node 3/3: collect"]
+    assert caplog.messages == run + run

@@ -24,6 +24,8 @@ import sacrebleu
 from sacrebleu.tokenizers.tokenizer_spm import TokenizerSPM
 from sacrebleu.utils import SACREBLEU_DIR
 
+from xllm_kedro.quiet import once
+
 log = logging.getLogger(__name__)
 
 _UNICODE_PUNCT = frozenset(
@@ -109,12 +111,13 @@ def _flores101_bleu(spm_path: str | None) -> sacrebleu.metrics.BLEU | None:
     cache = Path(os.environ.get("SACREBLEU", SACREBLEU_DIR)) / "models" / "sacrebleu_tokenizer_spm.model"
     model = Path(spm_path) if spm_path else cache
     if not model.exists():
-        log.info("spbleu skipped: no flores101 SentencePiece model at %s (parameter spm_path or $SACREBLEU)", model)
+        once(log, logging.INFO, "spbleu skipped: no flores101 SentencePiece model at %s (parameter spm_path or $SACREBLEU)",
+             model)
         return None
     try:
         import sentencepiece
     except ImportError:
-        log.info("spbleu skipped: the sentencepiece package is not installed")
+        once(log, logging.INFO, "spbleu skipped: the sentencepiece package is not installed")
         return None
     bleu = sacrebleu.metrics.BLEU(tokenize="none")
     tokenizer = TokenizerSPM.__new__(TokenizerSPM)  # sacrebleu's own tokenizer, loaded from this path

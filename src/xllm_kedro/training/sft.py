@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import os
 import shutil
@@ -41,6 +42,16 @@ from xllm_kedro.training.segment_attention import packed_attention_implementatio
 
 
 TRAINING_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "no": torch.float32}
+# A job's step lines, whatever its length: a line at most every log_every steps and about this many in all
+# (and the last step's), so thirty jobs of a run print a readable console; MLflow has every step.
+STEP_LINES = 4
+
+log = logging.getLogger(__name__)
+
+
+def step_line_every(log_every: int, total_steps: int) -> int:
+    """Steps between two step lines: ``log_every``, or more where that would print over STEP_LINES."""
+    return max(log_every, math.ceil(total_steps / STEP_LINES))
 
 
 class _MlflowLogger:
@@ -161,6 +172,7 @@ def train(cfg: TrainConfig) -> dict:
         accelerator.print(f"resumed from {resume_from} at step {step}")
     packed = cfg.batching in PACKED_MODES
     bar = progress(total=total_steps, initial=step, desc=cfg.objective, unit="step", show=accelerator.is_main_process)
+    every = step_line_every(cfg.log_every, total_steps)
     while step < total_steps:
         plan = first_epoch if epoch == 0 else epoch_steps(cfg, lengths, epoch, world)  # packed once per epoch
         for position, planned in enumerate(plan):
@@ -204,15 +216,14 @@ def train(cfg: TrainConfig) -> dict:
                 "tokens_per_second": seen * accelerator.num_processes / max(time.perf_counter() - start, 1e-9),
                 "batch_examples": consumed,
             }
-            logger.log(metrics, step)  # every step to MLflow; the console gets a line every log_every
+            logger.log(metrics, step)  # every step to MLflow; the log gets a line every `every` steps
             bar.update(1)
             bar.set_postfix(loss=f"{last_loss:.4f}", tok_s=f"{metrics['tokens_per_second']:.0f}", refresh=False)
-            if step % cfg.log_every == 0 or step == total_steps:
+            if step % every == 0 or step == total_steps:
                 logger.flush()
                 if accelerator.is_main_process:
-                    bar.write(f"step {step}/{total_steps} loss {last_loss:.6f} lr {metrics['learning_rate']:.2e} "
-                              f"tok/s {metrics['tokens_per_second']:.0f} examples {consumed}")
-                    sys.stdout.flush()
+                    log.info("step %d/%d loss %.6f lr %.2e tok/s %.0f examples %d", step, total_steps, last_loss,
+                             metrics["learning_rate"], metrics["tokens_per_second"], consumed)
             if cfg.save_every and step % cfg.save_every == 0 and step < total_steps:
                 save_checkpoint(accelerator, cfg.checkpoints, step,
                                 {"epoch": epoch, "next_step": position + 1, "loss": last_loss, "fingerprint": key},
@@ -269,9 +280,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", required=True, help="TrainConfig JSON written by the instruction_tuning node")
     args = parser.parse_args(argv)
+    if not logging.getLogger().handlers:  # a launched process: its stdout is the job's log (launch.py relays it)
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
     summary = train(TrainConfig.load(args.config))
     if int(os.environ.get("RANK", "0")) == 0:
-        print(json.dumps(summary))
+        log.info("trained %d steps in %.0f s, final loss %.4f (train_summary.json)", summary["steps"],
+                 summary["train_seconds"], summary["final_train_loss"])
 
 
 if __name__ == "__main__":

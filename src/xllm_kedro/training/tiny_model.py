@@ -13,6 +13,8 @@ from tokenizers import ByteLevelBPETokenizer
 from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 from transformers.utils import logging as hf_logging
 
+from xllm_kedro.progress import on_terminal
+
 SPECIAL_TOKENS = {"bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>", "unk_token": "<unk>"}
 MAX_PIECE_CHARS = 100
 
@@ -38,7 +40,9 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int, min_frequency: int = 
     """
     bpe = ByteLevelBPETokenizer(add_prefix_space=add_prefix_space)
     bpe.train_from_iterator(
-        capped_pieces(texts), vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=list(SPECIAL_TOKENS.values())
+        capped_pieces(texts), vocab_size=vocab_size, min_frequency=min_frequency,
+        special_tokens=list(SPECIAL_TOKENS.values()),
+        show_progress=on_terminal(),  # piped, its bar is three empty lines in the log
     )
     tok = PreTrainedTokenizerFast(tokenizer_object=bpe, **SPECIAL_TOKENS)
     tok.padding_side = "right"

@@ -4,6 +4,7 @@ the environment given back, and a clear refusal for configs that need several pr
 from __future__ import annotations
 
 import json
+import logging
 import os
 
 import mlflow
@@ -13,6 +14,7 @@ from xllm_kedro.corpora import read_instructions
 from xllm_kedro.files import write_jsonl
 from xllm_kedro.training.config import TrainConfig
 from xllm_kedro.training.launch import TrainingJobError, train_with_accelerate
+from xllm_kedro.training.sft import step_line_every
 from xllm_kedro.training.tiny_model import load_model
 
 from ...conftest import CPU_1PROC, RAW
@@ -55,15 +57,25 @@ def test_a_multi_process_config_is_refused_in_process(tmp_path, tiny_model_dir, 
                               tmp_path / "job", run_name="train/ddp", in_process=True)
 
 
-def test_a_job_prints_every_log_every_steps_and_tracks_every_step(tmp_path, tiny_model_dir, mlflow_store, capsys):
+def test_a_job_logs_a_handful_of_step_lines_and_tracks_every_step(tmp_path, tiny_model_dir, mlflow_store, capsys,
+                                                                   caplog):
     mlflow_store("console")
-    cfg = job(tmp_path, tiny_model_dir, per_device_batch_size=1, global_batch_size=1, max_steps=10, log_every=4)
-    train_with_accelerate(cfg, CPU_1PROC, tmp_path / "job", run_name="train/console", in_process=True)
+    cfg = job(tmp_path, tiny_model_dir, per_device_batch_size=1, global_batch_size=1, max_steps=10, log_every=1)
+    with caplog.at_level(logging.INFO, logger="xllm_kedro.training.sft"):
+        train_with_accelerate(cfg, CPU_1PROC, tmp_path / "job", run_name="train/console", in_process=True)
     printed = capsys.readouterr()
     assert "\r" not in printed.out + printed.err  # no progress bar off a terminal
-    steps = [line.split()[1] for line in printed.out.splitlines() if line.startswith("step ")]
-    assert steps == ["4/10", "8/10", "10/10"]  # every log_every steps, and the last
+    steps = [m.split()[1] for m in caplog.messages if m.startswith("step ")]
+    # log_every 1 would print all ten; a job prints about STEP_LINES (4): every third step, and the last
+    assert steps == ["3/10", "6/10", "9/10", "10/10"]
+    assert caplog.messages[-1].startswith("trained 10 steps in ")  # and one line when it is done
     [run] = mlflow.search_runs(experiment_names=["console"], output_format="list")
     history = mlflow.MlflowClient().get_metric_history(run.info.run_id, "train_loss")
     assert sorted(m.step for m in history) == list(range(1, 11))  # every step goes to MLflow
-    assert run.data.params["training.log_every"] == "4" and run.data.params["data.examples"] == "12"
+    assert run.data.params["training.log_every"] == "1" and run.data.params["data.examples"] == "12"
+
+
+def test_step_lines_come_every_log_every_steps_or_about_four_in_all():
+    assert step_line_every(4, 10) == 4  # ten steps at most every fourth: 4, 8 (and the last)
+    assert step_line_every(1, 10) == 3  # ten lines would be too many: 3, 6, 9 (and the last)
+    assert step_line_every(50, 2000) == 500  # a default job of 2,000 steps: four lines, not forty

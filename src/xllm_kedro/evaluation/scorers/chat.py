@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
+from xllm_kedro.quiet import once
+
 log = logging.getLogger(__name__)
 
 
@@ -70,13 +72,13 @@ def endpoint_from_credentials(credentials: Mapping | None, settings: Mapping, *,
     ``settings['model']``.
     """
     if not settings.get("enabled"):
-        log.info("%s skipped: %s.enabled is false", role, where)
+        once(log, logging.INFO, "%s skipped: %s.enabled is false", role, where)
         return None
     credentials = credentials or {}
     missing = [k for k in ("api_key", "base_url") if not credentials.get(k)]
     if missing:
-        log.warning("%s skipped: conf/local/credentials.yml has no %s", role,
-                    " / ".join(f"{role}.{k}" for k in missing))
+        once(log, logging.WARNING, "%s skipped: conf/local/credentials.yml has no %s", role,
+             " / ".join(f"{role}.{k}" for k in missing))
         return None
     model = credentials.get("model") or settings.get("model")
     if not model:

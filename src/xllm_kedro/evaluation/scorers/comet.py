@@ -12,6 +12,7 @@ from pathlib import Path
 
 from xllm_kedro.files import write_jsonl
 from xllm_kedro.progress import on_terminal
+from xllm_kedro.quiet import once
 
 log = logging.getLogger(__name__)
 WORKER = Path(__file__).with_name("comet_worker.py")
@@ -28,11 +29,11 @@ def comet_settings(settings: Mapping) -> Mapping | None:
     """``settings`` when COMET can run, else None with a log line saying why it is skipped."""
     where = "parameters evaluation.scorers.comet"
     if not settings.get("enabled"):
-        log.info("comet skipped: %s.enabled is false", where)
+        once(log, logging.INFO, "comet skipped: %s.enabled is false", where)
         return None
     for key in ("python", "checkpoint"):
         if not settings.get(key) or not Path(settings[key]).exists():
-            log.warning("comet skipped: %s.%s = %r does not exist", where, key, settings.get(key))
+            once(log, logging.WARNING, "comet skipped: %s.%s = %r does not exist", where, key, settings.get(key))
             return None
     return settings
 
