@@ -51,6 +51,7 @@ def test_a_run_prints_within_its_line_budget_without_fragments_or_warnings(test_
     nodes = started_nodes(log)
     total = int(re.search(r"Running node 1/(\d+): ", log).group(1))
     assert len(nodes) == total  # one line per node, counted over the run
+    assert re.search(rf"Run completed: {total} nodes in \d+ s", log)
     assert len(lines) < LINE_BUDGET, f"{len(lines)} lines"
     warnings = [line for line in lines if WARNING.search(line)]
     assert not warnings, "\n".join(warnings[:10])

@@ -85,7 +85,8 @@ def test_instruction_tuning_alone_retrains_every_declared_model_identically(test
     metrics_dir = test_run / "data" / "08_reporting" / "metrics"
     before = {p.name: json.loads(p.read_text()) for p in metrics_dir.glob("*.json")}
     proc = kedro(test_run, "run", "--env", "test", "--pipelines=instruction_tuning,evaluation")
-    trained = set(re.findall(r"train_model_node\(\[(\w+)\.train_mix", proc.stdout + proc.stderr))
+    trained = {name.split(".")[1] for name in started_nodes(proc.stdout + proc.stderr)
+               if name.startswith("instruction_tuning.") and name.endswith(".train_model_node")}
     assert trained == set(declared)
     for exp in declared:
         first, second = sorted((models / exp).iterdir())  # versions sort by time

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -248,19 +249,21 @@ class NodeProgressHook:
     """One console line as each node starts, "Running node 12/130: instruction_tuning.x_qaa.train_model_node",
     counted over the pipeline being run. Kedro's own lines per node (its inputs and outputs, wrapped over
     several lines, then "Completed node" and "Completed k out of n tasks") go to info.log only
-    (conf/logging.yml), so a run of 130 nodes stays readable. A run starts by forgetting the notices said
-    (quiet.once), so each run says a repeated one, a scorer skipped for every model, once."""
+    (conf/logging.yml), so a run of 130 nodes stays readable; a last line says how long it took. A run
+    starts by forgetting the notices said (quiet.once), so each run says a repeated one, a scorer skipped
+    for every model, once."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._total = 0
         self._started = 0
+        self._start = time.monotonic()
 
     @hook_impl
     def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
         from xllm_kedro.quiet import forget_notices
 
-        self._total, self._started = len(pipeline.nodes), 0
+        self._total, self._started, self._start = len(pipeline.nodes), 0, time.monotonic()
         forget_notices()  # a notice (a scorer skipped) is said once in each run
 
     @hook_impl
@@ -269,6 +272,10 @@ class NodeProgressHook:
             self._started += 1
             k = self._started
         log.info("Running node %d/%d: %s", k, self._total, node.name)
+
+    @hook_impl
+    def after_pipeline_run(self) -> None:
+        log.info("Run completed: %d nodes in %.0f s", self._total, time.monotonic() - self._start)
 
 
 class ExperimentProgressHook:

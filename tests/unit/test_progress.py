@@ -85,6 +85,8 @@ def test_a_run_logs_one_line_per_node_and_says_a_repeated_notice_once_per_run(ca
             for node in nodes:
                 hook.before_node_run(node)
                 once(notices, logging.INFO, "comet skipped: %s.enabled is false", "parameters x")
+            hook.after_pipeline_run()
     run = ["Running node 1/3: data_preparation.qaa.build_mix_node", "comet skipped: parameters x.enabled is false",
-           "Running node 2/3: instruction_tuning.x_qaa.train_model_node", "Running node 3/3: collect"]
+           "Running node 2/3: instruction_tuning.x_qaa.train_model_node", "Running node 3/3: collect",
+           "Run completed: 3 nodes in 0 s"]
     assert caplog.messages == run + run

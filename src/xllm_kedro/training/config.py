@@ -29,7 +29,7 @@ class TrainConfig:
     max_length: int = 512
     max_steps: int = 0  # 0: derive from epochs
     seed: int = 42
-    log_every: int = 1
+    log_every: int = 1  # fewest steps between two step lines (sft.py: about STEP_LINES a job in all)
     batching: str = "packed"  # packed | token_budget | length_grouped | random (training/batching.py)
     save_every: int = 0  # optimiser steps between resumable checkpoints; 0: none
     checkpoint_dir: str = ""  # default: <output_dir>_checkpoints
