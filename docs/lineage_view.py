@@ -21,7 +21,8 @@ import sys
 from pathlib import Path
 
 # kedro-viz's state keys (`KedroViz` in localStorage): what a first visit sees; saved choices win.
-OPENING_VIEW = {"orientation": "horizontal", "nodeType": {"disabled": {"task": False, "data": True, "parameters": True}}}
+OPENING_VIEW = {"orientation": "horizontal",
+                "nodeType": {"disabled": {"task": False, "data": True, "parameters": True}}}
 MARK = "<!-- xllm_kedro: opening view -->"
 SCRIPT = (MARK + "<script>(function(){var key='KedroViz',saved={};"
           "try{saved=JSON.parse(localStorage.getItem(key))||{};}catch(e){}"

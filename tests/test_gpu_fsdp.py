@@ -52,7 +52,8 @@ def test_fsdp2_resumes_from_a_safetensors_checkpoint(tmp_path, tiny_model_dir):
     write_jsonl(tmp_path / "train.jsonl", list(read_instructions(RAW / "alpaca" / "en.json")))
     cfg = TrainConfig(base_model_dir=str(tiny_model_dir), train_file=str(tmp_path / "train.jsonl"),
                       output_dir=str(tmp_path / "out"), global_batch_size=2, per_device_batch_size=2,
-                      num_epochs=20, learning_rate=3e-3, batching="packed", max_length=256, save_every=2)
+                      num_epochs=20, learning_rate=3e-3, batching="packed", max_length=256, save_every=2,
+                      step_lines=0)  # a line every step: the job is killed on "step 6/"
     cfg.save(tmp_path / "job.json")
     cmd = launch_command(config, tmp_path / "job.json")
     env = {k: v for k, v in os.environ.items() if k != "MLFLOW_RUN_ID"}

@@ -111,8 +111,8 @@ def _flores101_bleu(spm_path: str | None) -> sacrebleu.metrics.BLEU | None:
     cache = Path(os.environ.get("SACREBLEU", SACREBLEU_DIR)) / "models" / "sacrebleu_tokenizer_spm.model"
     model = Path(spm_path) if spm_path else cache
     if not model.exists():
-        once(log, logging.INFO, "spbleu skipped: no flores101 SentencePiece model at %s (parameter spm_path or $SACREBLEU)",
-             model)
+        once(log, logging.INFO,
+             "spbleu skipped: no flores101 SentencePiece model at %s (parameter spm_path or $SACREBLEU)", model)
         return None
     try:
         import sentencepiece

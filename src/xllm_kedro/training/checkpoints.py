@@ -42,7 +42,7 @@ def fingerprint(cfg) -> str:
     It detects staleness, not tampering: the checkpoint's formats hold no code, which is the protection.
     """
     settings = {k: v for k, v in asdict(cfg).items()
-                if k not in {"output_dir", "checkpoint_dir", "log_every"}}
+                if k not in {"output_dir", "checkpoint_dir", "log_every", "step_lines"}}
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
     with open(cfg.train_file, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):

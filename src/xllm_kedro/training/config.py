@@ -29,7 +29,8 @@ class TrainConfig:
     max_length: int = 512
     max_steps: int = 0  # 0: derive from epochs
     seed: int = 42
-    log_every: int = 1  # fewest steps between two step lines (sft.py: about STEP_LINES a job in all)
+    log_every: int = 1  # fewest steps between two step lines
+    step_lines: int = 4  # about this many step lines a job, however long (0: one every log_every steps)
     batching: str = "packed"  # packed | token_budget | length_grouped | random (training/batching.py)
     save_every: int = 0  # optimiser steps between resumable checkpoints; 0: none
     checkpoint_dir: str = ""  # default: <output_dir>_checkpoints
@@ -59,8 +60,9 @@ class TrainConfig:
         for key in ("max_steps", "save_every", "weight_decay", "seed"):
             if getattr(cfg, key) < 0:
                 raise ValueError(f"{where}.{key} must not be negative, got {getattr(cfg, key)!r}")
-        if not 0 <= cfg.warmup_ratio < 1 or cfg.log_every < 1:
-            raise ValueError(f"{where}: warmup_ratio must be in [0, 1) and log_every at least 1")
+        if not 0 <= cfg.warmup_ratio < 1 or cfg.log_every < 1 or cfg.step_lines < 0:
+            raise ValueError(f"{where}: warmup_ratio must be in [0, 1), log_every at least 1 and step_lines "
+                             f"not negative")
         if cfg.global_batch_size < 1 or cfg.per_device_batch_size < 1:
             raise ValueError(f"{where}: batch sizes must be positive")
         if cfg.batching not in {"packed", "token_budget", "length_grouped", "random"}:

@@ -42,16 +42,13 @@ from xllm_kedro.training.segment_attention import packed_attention_implementatio
 
 
 TRAINING_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "no": torch.float32}
-# A job's step lines, whatever its length: a line at most every log_every steps and about this many in all
-# (and the last step's), so thirty jobs of a run print a readable console; MLflow has every step.
-STEP_LINES = 4
-
 log = logging.getLogger(__name__)
 
 
-def step_line_every(log_every: int, total_steps: int) -> int:
-    """Steps between two step lines: ``log_every``, or more where that would print over STEP_LINES."""
-    return max(log_every, math.ceil(total_steps / STEP_LINES))
+def step_line_every(log_every: int, total_steps: int, step_lines: int) -> int:
+    """Steps between two step lines: ``log_every``, or more where that would print over ``step_lines`` lines
+    (0: no such bound), so thirty jobs of a run print a readable console; MLflow has every step."""
+    return max(log_every, math.ceil(total_steps / step_lines)) if step_lines else log_every
 
 
 class _MlflowLogger:
@@ -172,7 +169,7 @@ def train(cfg: TrainConfig) -> dict:
         accelerator.print(f"resumed from {resume_from} at step {step}")
     packed = cfg.batching in PACKED_MODES
     bar = progress(total=total_steps, initial=step, desc=cfg.objective, unit="step", show=accelerator.is_main_process)
-    every = step_line_every(cfg.log_every, total_steps)
+    every = step_line_every(cfg.log_every, total_steps, cfg.step_lines)
     while step < total_steps:
         plan = first_epoch if epoch == 0 else epoch_steps(cfg, lengths, epoch, world)  # packed once per epoch
         for position, planned in enumerate(plan):

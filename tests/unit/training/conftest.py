@@ -22,7 +22,8 @@ def resume_config(tmp_path, tiny_model_dir, name: str) -> TrainConfig:
                     list(read_instructions(RAW / "alpaca" / "en.json")))
     return TrainConfig(base_model_dir=str(tiny_model_dir), train_file=str(train_file), output_dir=str(tmp_path / name),
                        learning_rate=3e-3, num_epochs=3, global_batch_size=4, per_device_batch_size=2,
-                       max_length=256, save_every=1, batching="packed", warmup_ratio=0.1)
+                       max_length=256, save_every=1, batching="packed", warmup_ratio=0.1,
+                       step_lines=0)  # a line every step: kill_at_step watches for one
 
 
 def job_command(cfg: TrainConfig, path) -> list[str]:

@@ -66,7 +66,7 @@ def test_a_job_logs_a_handful_of_step_lines_and_tracks_every_step(tmp_path, tiny
     printed = capsys.readouterr()
     assert "\r" not in printed.out + printed.err  # no progress bar off a terminal
     steps = [m.split()[1] for m in caplog.messages if m.startswith("step ")]
-    # log_every 1 would print all ten; a job prints about STEP_LINES (4): every third step, and the last
+    # log_every 1 would print all ten; a job prints about step_lines (4 by default): every third step, and the last
     assert steps == ["3/10", "6/10", "9/10", "10/10"]
     assert caplog.messages[-1].startswith("trained 10 steps in ")  # and one line when it is done
     [run] = mlflow.search_runs(experiment_names=["console"], output_format="list")
@@ -75,7 +75,8 @@ def test_a_job_logs_a_handful_of_step_lines_and_tracks_every_step(tmp_path, tiny
     assert run.data.params["training.log_every"] == "1" and run.data.params["data.examples"] == "12"
 
 
-def test_step_lines_come_every_log_every_steps_or_about_four_in_all():
-    assert step_line_every(4, 10) == 4  # ten steps at most every fourth: 4, 8 (and the last)
-    assert step_line_every(1, 10) == 3  # ten lines would be too many: 3, 6, 9 (and the last)
-    assert step_line_every(50, 2000) == 500  # a default job of 2,000 steps: four lines, not forty
+def test_step_lines_come_every_log_every_steps_or_about_step_lines_in_all():
+    assert step_line_every(4, 10, 4) == 4  # ten steps at most every fourth: 4, 8 (and the last)
+    assert step_line_every(1, 10, 4) == 3  # ten lines would be too many: 3, 6, 9 (and the last)
+    assert step_line_every(50, 2000, 4) == 500  # a default job of 2,000 steps: four lines, not forty
+    assert step_line_every(1, 10, 0) == 1  # no bound: every log_every steps
