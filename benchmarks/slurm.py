@@ -14,6 +14,7 @@ import yaml
 from benchmarks.rounds import interleaved
 from benchmarks.sft import _records, _tiny_base
 from xllm_kedro.files import write_jsonl
+from xllm_kedro.spec.experiments import sweep_sizes
 from xllm_kedro.training.config import TrainConfig
 from xllm_kedro.training.launch import train_with_accelerate
 from xllm_kedro.training.slurm import cluster_answers
@@ -27,11 +28,12 @@ def _sweep_jobs(directory: Path, max_steps: int) -> list[TrainConfig]:
     many Alpaca records (the world's mixes need a default run first; the jobs' number and sizes are the sweep's)."""
     params = yaml.safe_load((ROOT / "conf" / "base" / "parameters.yml").read_text())["sweep"]
     training = yaml.safe_load((ROOT / "conf" / "base" / "parameters_instruction_tuning.yml").read_text())["training"]
-    records, _ = _records(max(params["translation_sizes"]))
+    sizes = sweep_sizes(params, params["languages"])
+    records, _ = _records(max(max(s) for s in sizes.values()))
     _tiny_base(records, directory / "base", seed=0)
     jobs = []
     for lang in params["languages"]:
-        for size in params["translation_sizes"]:
+        for size in sizes[lang]:
             name = f"{lang}_{size}"
             write_jsonl(directory / f"train_{name}.jsonl", records[:size])
             jobs.append(TrainConfig.from_dict({**training, "max_steps": max_steps, "save_every": 0,

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from xllm_kedro.spec.experiments import sweep_sizes
+
 from .conftest import PROJECT_ROOT, kedro, parameters, scratch_project
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -91,7 +93,8 @@ def test_the_lineage_opens_on_the_stages_with_languages_and_experiments_inside(g
     nested = set(tree) - top - {"__root__"}
     assert nested and all(name.split(".")[0] in top for name in nested)
     # conf/base: a language inside data preparation, experiments and sweep runs inside training and evaluation
-    largest = max(parameters("base")["sweep"]["translation_sizes"])
+    sweep = parameters("base")["sweep"]
+    largest = sweep_sizes(sweep, sweep["languages"])["qac"][-1]
     assert {"data_preparation.qaa", "instruction_tuning.x_qaa", f"evaluation.sweep_qac_{largest}",
             "budgeted.budget_uniform"} <= nested
     by_id = {n["id"]: n for n in graph["nodes"]}

@@ -179,6 +179,27 @@ def _budgeted(params: Mapping, languages: list[str], sweep_langs: list[str]) -> 
                        tuple(sweep_langs), ("translation",), split=BudgetSplit(budget, st)) for st in strategies]
 
 
+def sweep_sizes(sweep: Mapping, languages: list[str]) -> dict[str, list[int]]:
+    """The sweep's sizes per language: one list for every language, or a mapping language -> list, so
+    each language can be swept where its curve is a power law (a near language saturates at sizes where a
+    far one has barely started)."""
+    where = "parameters sweep.translation_sizes"
+    spec = sweep.get("translation_sizes", [])
+    if isinstance(spec, Mapping):
+        missing, extra = sorted(set(languages) - set(spec)), sorted(set(spec) - set(languages))
+        if missing or extra:
+            raise ValueError(f"{where}: a mapping needs one list per language of parameters sweep.languages "
+                             f"{languages}; missing {missing}, not swept {extra}")
+        lists = {lang: (f"{where}.{lang}", spec[lang]) for lang in languages}
+    else:
+        lists = {lang: (where, spec) for lang in languages}
+    for key, sizes in lists.values():
+        if not isinstance(sizes, list | tuple) or len(set(sizes)) != len(sizes) or len(sizes) < 3 or \
+                any(not isinstance(x, int) or isinstance(x, bool) or x <= 0 for x in sizes):
+            raise ValueError(f"{key}: need at least 3 distinct positive integers to fit a law, got {sizes}")
+    return {lang: sorted(sizes) for lang, (_, sizes) in lists.items()}
+
+
 def load_experiments(params: Mapping) -> list[Experiment]:
     """Declared experiments, one per (language, size) of the scaling sweep, and the budgeted runs."""
     languages = check_languages(list(params.get("languages") or []), where="parameters 'languages'")
@@ -188,18 +209,14 @@ def load_experiments(params: Mapping) -> list[Experiment]:
     sweep_langs: list[str] = []
     if sweep:
         sweep_langs = check_languages(list(sweep.get("languages", [])), where="parameters sweep.languages")
-        sizes = list(sweep.get("translation_sizes", []))
         training = _overrides(sweep.get("training"), "parameters sweep.training")
-        if len(set(sizes)) != len(sizes) or len(sizes) < 3 or \
-                any(not isinstance(x, int) or isinstance(x, bool) or x <= 0 for x in sizes):
-            raise ValueError("parameters sweep.translation_sizes: need at least 3 distinct positive integers to fit "
-                             f"a law, got {sizes}")
         for lang in sweep_langs:
             if lang not in languages:
                 raise ValueError(f"parameters sweep.languages: {lang!r} is not in parameters 'languages'")
+        for lang, sizes in sweep_sizes(sweep, sweep_langs).items():
             base = list(check_sources([s.format(lang=lang) for s in sweep.get("sources", ["alpaca_en", "alpaca_{lang}"])],
                                       "parameters sweep.sources"))
-            for size in sorted(sizes):
+            for size in sizes:
                 exps.append(Experiment(
                     sweep_experiment_name(lang, size), tuple(base) + (f"translation_en_{lang}:{size}",),
                     (lang,), ("translation",), sweep=SweepPoint(lang, size), training=training,
