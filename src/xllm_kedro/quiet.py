@@ -30,6 +30,11 @@ IGNORED = (
 )
 
 
+# Loggers of dependencies whose notices repeat for every model scored, said once per run: sacrebleu warns
+# at every corpus score that text ending in " ." looks tokenized (the controlled world's text is).
+ONCE_PER_RUN = ("sacrebleu",)
+
+
 # MLflow asks for type hints on kedro-mlflow's model class as kedro-mlflow is imported, under a filter of
 # its own ("once", inside catch_warnings) that no warnings filter outranks. Kedro's console handler turns
 # warnings into records of the `py.warnings` logger, so it is dropped there.
@@ -50,23 +55,38 @@ def quiet() -> None:
     shown = logging.getLogger("py.warnings")
     if not any(isinstance(f, _KnownWarnings) for f in shown.filters):
         shown.addFilter(_KnownWarnings())
+    for name in ONCE_PER_RUN:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _OncePerRun) for f in logger.filters):
+            logger.addFilter(_OncePerRun())
 
 
 _said: set[tuple[str, int, str]] = set()
 _said_lock = threading.Lock()
 
 
-def once(logger: logging.Logger, level: int, message: str, *args) -> None:
-    """Log ``message % args`` the first time it comes on ``logger`` at ``level`` since ``forget_notices``
-    (each run starts with it, hooks.py); a repeat is logged at DEBUG only."""
-    key = (logger.name, level, message % args if args else message)
+def _first(key: tuple[str, int, str]) -> bool:
+    """Whether ``key`` comes for the first time since ``forget_notices``; it is said from now on."""
     with _said_lock:
         first = key not in _said
         _said.add(key)
-    if first:
+    return first
+
+
+def once(logger: logging.Logger, level: int, message: str, *args) -> None:
+    """Log ``message % args`` the first time it comes on ``logger`` at ``level`` since ``forget_notices``
+    (each run starts with it, hooks.py); a repeat is logged at DEBUG only."""
+    if _first((logger.name, level, message % args if args else message)):
         logger.log(level, message, *args, stacklevel=2)  # the caller's file and line
     else:
         logger.debug(message, *args, stacklevel=2)
+
+
+class _OncePerRun(logging.Filter):
+    """A dependency's notice that every scoring would repeat passes the first time in a run, as ``once``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return _first((record.name, record.levelno, record.getMessage()))
 
 
 def forget_notices() -> None:

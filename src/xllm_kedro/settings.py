@@ -8,9 +8,11 @@ from kedro.utils import find_kedro_project
 from xllm_kedro.hooks import (ExperimentProgressHook, LocalFilesHook, FingerprintHook, InputsExistHook,
                               JudgeCredentialsHook, KilledRunsHook, NodeProgressHook, RunLockHook, StudyHook,
                               TrackingTagsHook)
+from xllm_kedro.console import widen_piped_console
 from xllm_kedro.quiet import quiet
 
 quiet()  # telemetry off and the known warnings filtered, before the CLI imports kedro-mlflow (quiet.py)
+widen_piped_console()  # a line per node stays one line in a piped log (console.py)
 
 HOOKS = (StudyHook(), RunLockHook(), InputsExistHook(), LocalFilesHook(), FingerprintHook(), KilledRunsHook(),
          JudgeCredentialsHook(), TrackingTagsHook(), ExperimentProgressHook(), NodeProgressHook())

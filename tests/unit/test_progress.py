@@ -90,3 +90,21 @@ def test_a_run_logs_one_line_per_node_and_says_a_repeated_notice_once_per_run(ca
            "Running node 2/3: instruction_tuning.x_qaa.train_model_node", "Running node 3/3: collect",
            "Run completed: 3 nodes in 0 s"]
     assert caplog.messages == run + run
+
+
+def test_sacrebleus_tokenized_text_warning_comes_once_per_run(caplog):
+    import sacrebleu
+
+    from xllm_kedro.quiet import forget_notices, quiet
+
+    quiet()
+    hypotheses = [f"word {i} ." for i in range(120)]  # the world's text ends in " .", as tokenized text does
+    with caplog.at_level(logging.WARNING, logger="sacrebleu"):
+        for _ in range(3):  # three models scored in one run
+            sacrebleu.corpus_bleu(hypotheses, [hypotheses])
+        first_run = [r.getMessage() for r in caplog.records]
+        forget_notices()  # the next run
+        sacrebleu.corpus_bleu(hypotheses, [hypotheses])
+    assert first_run and first_run[0].startswith("That's 100 lines that end in a tokenized period")
+    assert len(first_run) == len(set(first_run))  # each of its lines once, not once per score
+    assert [r.getMessage() for r in caplog.records] == first_run + first_run
