@@ -180,19 +180,23 @@ def _budgeted(params: Mapping, languages: list[str], sweep_langs: list[str]) -> 
 
 
 def sweep_sizes(sweep: Mapping, languages: list[str]) -> dict[str, list[int]]:
-    """The sweep's sizes per language: one list for every language, or a mapping language -> list, so
-    each language can be swept where its curve is a power law (a near language saturates at sizes where a
-    far one has barely started)."""
-    where = "parameters sweep.translation_sizes"
-    spec = sweep.get("translation_sizes", [])
-    if isinstance(spec, Mapping):
-        missing, extra = sorted(set(languages) - set(spec)), sorted(set(spec) - set(languages))
-        if missing or extra:
-            raise ValueError(f"{where}: a mapping needs one list per language of parameters sweep.languages "
-                             f"{languages}; missing {missing}, not swept {extra}")
-        lists = {lang: (f"{where}.{lang}", spec[lang]) for lang in languages}
-    else:
-        lists = {lang: (where, spec) for lang in languages}
+    """The sweep's sizes per language: ``translation_sizes_per_language`` where it names the language
+    (each language swept where its curve is a power law: a near language saturates at sizes where a far
+    one has barely started), else the one list ``translation_sizes``. Two keys, each of one type, because
+    Kedro merges ``--params`` overrides into every environment's parameters, and a list cannot merge
+    into a mapping."""
+    where = "parameters sweep"
+    common = sweep.get("translation_sizes") or []
+    per_language = sweep.get("translation_sizes_per_language") or {}
+    if not isinstance(per_language, Mapping):
+        raise ValueError(f"{where}.translation_sizes_per_language must map languages to lists of sizes, "
+                         f"got {per_language!r}")
+    extra = sorted(set(per_language) - set(languages))
+    if extra:
+        raise ValueError(f"{where}.translation_sizes_per_language names {extra}, not in parameters "
+                         f"sweep.languages {languages}")
+    lists = {lang: (f"{where}.translation_sizes_per_language.{lang}", per_language[lang]) if lang in per_language
+             else (f"{where}.translation_sizes (for {lang!r})", common) for lang in languages}
     for key, sizes in lists.values():
         if not isinstance(sizes, list | tuple) or len(set(sizes)) != len(sizes) or len(sizes) < 3 or \
                 any(not isinstance(x, int) or isinstance(x, bool) or x <= 0 for x in sizes):
