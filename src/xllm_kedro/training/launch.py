@@ -19,7 +19,6 @@ import logging
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -35,6 +34,7 @@ import yaml
 from xllm_kedro.files import process_alive
 from xllm_kedro.tracking import tag_process
 from xllm_kedro.training.config import TrainConfig
+from xllm_kedro.training.job_processes import JobProcesses
 from xllm_kedro.training.slurm import SlurmJobError, run_slurm_job
 
 log = logging.getLogger(__name__)
@@ -96,24 +96,6 @@ def rendezvous_flags(accelerate_config: str | Path) -> list[str]:
     return ["--rdzv_backend", str(backend)] if backend else []
 
 
-def _kill_group(proc: subprocess.Popen, grace_s: float = 10.0) -> None:
-    """SIGTERM the job's process group, then SIGKILL whatever is left after ``grace_s``."""
-    for sig, wait in ((signal.SIGTERM, grace_s), (signal.SIGKILL, None)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        if wait is not None:
-            try:
-                proc.wait(timeout=wait)
-            except subprocess.TimeoutExpired:
-                continue
-            try:  # the launcher exited; its workers may not have
-                os.killpg(proc.pid, 0)
-            except ProcessLookupError:
-                return
-
-
 def job_environment(accelerate_config: Path, cpu_threads: int | None = None) -> dict[str, str]:
     """What the launch needs beyond the YAML: multi-process CPU (gloo) needs ACCELERATE_USE_CPU set, and
     CPU threads per process are set here (the YAML has no key for them): ``cpu_threads``
@@ -138,8 +120,9 @@ def run_job(cmd: list[str], env: dict[str, str], *, name: str | None = None, tim
             stall_timeout_s: float | None = None, heartbeat: Path | None = None, tail_lines: int = 40) -> None:
     """Stream the job's output into the log; raise TrainingJobError with the tail if it fails or overruns.
 
-    The job runs in a new session (its own process group), so a timeout kills every process it started,
-    and so does its end: a worker left behind by an exiting launcher cannot outlive the job.
+    The job runs in a new session (its own process group), and its descendants are remembered while it
+    runs (torchrun puts each worker in a session of its own): a timeout kills every process it started,
+    and so does its end, so a worker left behind by an exiting launcher cannot outlive the job.
     """
     name = name or " ".join(cmd[-2:])
     timeout_s = timeout_s or DEFAULT_TIMEOUT_S
@@ -161,9 +144,11 @@ def run_job(cmd: list[str], env: dict[str, str], *, name: str | None = None, tim
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
+    processes = JobProcesses(proc)
     start, why = time.monotonic(), None
     while proc.poll() is None:
         time.sleep(0.5)
+        processes.refresh()
         now = time.monotonic()
         beat = now - (time.time() - heartbeat.stat().st_mtime) if heartbeat and heartbeat.exists() else start
         if now - start > timeout_s:
@@ -171,9 +156,9 @@ def run_job(cmd: list[str], env: dict[str, str], *, name: str | None = None, tim
         elif now - max(last_output[0], beat) > stall_timeout_s:
             why = f"gave no heartbeat or output for launcher.stall_timeout_s = {stall_timeout_s:g} s"
         if why:
-            _kill_group(proc)
+            processes.end()
             break
-    _kill_group(proc, grace_s=0)
+    processes.end(grace_s=0)
     proc.wait()
     reader.join(timeout=5)
     if why:

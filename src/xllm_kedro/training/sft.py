@@ -264,12 +264,13 @@ def train(cfg: TrainConfig) -> dict:
         tokenizer.save_pretrained(out)
         write_json(out / "train_summary.json", summary)
         shutil.rmtree(cfg.checkpoints, ignore_errors=True)  # the finished model supersedes them
-    accelerator.end_training()
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        # Tear the process group down while every rank is alive: left to interpreter exit, gloo's destructor
-        # can wait forever on a peer that has already gone (a 2-process job hung at exit in 1 of 3 runs).
-        torch.distributed.barrier()
-        torch.distributed.destroy_process_group()
+    if accelerator.num_processes > 1:
+        # No rank leaves before rank 0 has written the model. accelerator.end_training() is not called: it
+        # destroys the process group, which leaves DDP's reducer its last owner, and when this function
+        # returned, the reducer's destructor joined gloo's worker threads while holding the GIL one of them
+        # was waiting for (a 2-process job hung at exit in 1 run of 10 on a busy machine). The launched
+        # job leaves with os._exit (job_exit.py), which releases the group without any destructor.
+        accelerator.wait_for_everyone()
     return summary
 
 
