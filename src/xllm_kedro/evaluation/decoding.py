@@ -12,9 +12,9 @@ Layout: every row's tokens are right-aligned in the cache (a row's real tokens a
 mask marks them), so all rows write their new token to the same column and the model's own causal mask
 and per-row position ids do the rest. A refilled prompt is prefilled on its own and its cache left-padded
 to the batch's width (or the batch's to its); columns no row uses any more are cut from the left.
-Between such changes each layer's keys and values are the first columns of buffers with spare room, so a
-step writes one column in place (``DynamicCache`` copies the whole cache every step: a fifth of the CPU
-time here).
+Between such changes a step writes one column in place (``RoomyLayer``). The prefix that every prompt
+shares (their template) is prefilled once and kept outside the rows' cache (shared_prefix.py): the rows
+hold only their own columns, and their mask and positions continue after it.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from collections.abc import Callable, Iterator, Sequence
 
 import torch
 from transformers import DynamicCache
-from transformers.cache_utils import DynamicLayer
+
+from xllm_kedro.evaluation.shared_prefix import NAME, SharedPrefix, common_prefix
 
 
 def left_padded(rows: Sequence[Sequence[int]], pad: int, device="cpu") -> tuple[torch.Tensor, torch.Tensor]:
@@ -49,31 +50,6 @@ def _pad_left(tensor: torch.Tensor, width: int, dim: int) -> torch.Tensor:
     return torch.cat([tensor.new_zeros(shape), tensor], dim=dim)
 
 
-class _RoomyLayer(DynamicLayer):
-    """A cache layer whose keys and values are the first columns of larger buffers, so a decoding step
-    writes its column in place instead of copying the whole cache (DynamicLayer concatenates). When
-    ``keys`` was replaced (prompts joined, rows left), the next step copies it into fresh buffers."""
-
-    ROOM = 64  # columns of spare room per copy
-
-    def __init__(self, layer: DynamicLayer):
-        super().__init__()
-        self.keys, self.values, self.is_initialized = layer.keys, layer.values, True
-        self._k = self._v = None
-
-    def update(self, key_states, value_states, *args, **kwargs):
-        n, add = self.keys.shape[2], key_states.shape[2]
-        k = self._k
-        if (k is None or k.data_ptr() != self.keys.data_ptr() or k.shape[:2] != self.keys.shape[:2]
-                or n + add > k.shape[2]):
-            shape = (*self.keys.shape[:2], n + add + self.ROOM, self.keys.shape[3])
-            self._k, self._v = self.keys.new_empty(shape), self.values.new_empty(shape)
-            self._k[:, :, :n], self._v[:, :, :n] = self.keys, self.values
-        self._k[:, :, n:n + add], self._v[:, :, n:n + add] = key_states, value_states
-        self.keys, self.values = self._k[:, :, :n + add], self._v[:, :, :n + add]
-        return self.keys, self.values
-
-
 class _Batch:
     """The rows in flight: their request indices, generated tokens, attention mask and KV cache."""
 
@@ -92,7 +68,6 @@ class _Batch:
         self.index += index
         self.tokens += [[int(t)] for t in first]
         if self.cache is None:
-            cache.layers = [_RoomyLayer(layer) for layer in cache.layers]
             self.mask, self.cache, self.next_ids = mask, cache, first[:, None]
             return
         width = max(self.mask.shape[1], mask.shape[1])
@@ -131,29 +106,41 @@ def greedy_refill(model, prompts: Sequence[Sequence[int]], order: Sequence[int],
     """
     if slots < 1 or max_new_tokens < 1:
         raise ValueError(f"slots ({slots}) and max_new_tokens ({max_new_tokens}) must be at least 1")
-    device = next(model.parameters()).device
-    queue = deque(order)
-    batch = _Batch()
 
     def ended(tokens: list[int]) -> bool:
         return (tokens[-1] == eos_token_id or len(tokens) >= max_new_tokens
                 or (stopped is not None and stopped(tokens)))
 
+    prefix = SharedPrefix(model, common_prefix([prompts[i] for i in order]), next(model.parameters()).device)
+    saved_attention = model.config._attn_implementation
+    if prefix.length:
+        model.config._attn_implementation = NAME
+    try:
+        yield from _decode(model, prompts, deque(order), slots, prefix, ended, eos_token_id, pad_token_id, on_refill)
+    finally:
+        model.config._attn_implementation = saved_attention
+
+
+def _decode(model, prompts, queue: deque, slots: int, prefix: SharedPrefix, ended: Callable[[list[int]], bool],
+            eos_token_id: int | None, pad_token_id: int,
+            on_refill: Callable[[], None] | None) -> Iterator[tuple[int, list[int]]]:
+    device = next(model.parameters()).device
+    batch = _Batch()
+
     while queue or len(batch):
         if queue and len(batch) < slots:
             new = [queue.popleft() for _ in range(min(slots - len(batch), len(queue)))]
-            ids, mask = left_padded([prompts[i] for i in new], pad_token_id, device)
-            cache = DynamicCache(config=model.config)
-            out = model(input_ids=ids, attention_mask=mask, position_ids=(mask.cumsum(-1) - 1).clamp(min=0),
-                        cache=cache, use_cache=True, logits_to_keep=1)
+            ids, mask = left_padded([prompts[i][prefix.length:] for i in new], pad_token_id, device)
+            out = model(input_ids=ids, position_ids=prefix.length + (mask.cumsum(-1) - 1).clamp(min=0),
+                        cache=prefix.new_cache(model), use_cache=True, logits_to_keep=1, **prefix.forward_kwargs(mask))
             batch.join(new, mask, out.cache, out.logits[:, -1].argmax(-1))
             if on_refill is not None:
                 on_refill()
         else:
             batch.mask = torch.cat([batch.mask, batch.mask.new_ones((len(batch), 1))], dim=1)
-            positions = batch.mask.sum(dim=1, keepdim=True) - 1
-            out = model(input_ids=batch.next_ids, attention_mask=batch.mask, position_ids=positions,
-                        cache=batch.cache, use_cache=True, logits_to_keep=1)
+            positions = prefix.length + batch.mask.sum(dim=1, keepdim=True) - 1
+            out = model(input_ids=batch.next_ids, position_ids=positions, cache=batch.cache, use_cache=True,
+                        logits_to_keep=1, **prefix.forward_kwargs(batch.mask))
             batch.next_ids = out.logits[:, -1].argmax(-1)[:, None]
             for tokens, token in zip(batch.tokens, batch.next_ids[:, 0].tolist()):
                 tokens.append(token)

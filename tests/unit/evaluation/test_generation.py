@@ -21,7 +21,8 @@ class Recorder(torch.nn.Module):
         self.config = model.config
 
     def forward(self, **kwargs):
-        self.calls.append((kwargs["input_ids"].clone(), kwargs["attention_mask"].clone()))
+        mask = kwargs.get("attention_mask")  # none for a shared prefix's own prefill (shared_prefix.py)
+        self.calls.append((kwargs["input_ids"].clone(), None if mask is None else mask.clone()))
         return self.model(**kwargs)
 
 
