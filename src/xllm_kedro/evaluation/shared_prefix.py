@@ -118,7 +118,7 @@ def shared_prefix_attention(module, query, key, value, attention_mask=None, drop
     scores = torch.cat([against_prefix(grouped, prefix_keys[0].transpose(1, 2)),
                         torch.matmul(grouped, key.transpose(-1, -2))], dim=-1) * scale
     if attention_mask is not None:  # (rows, 1, q, prefix + own), True where a query may attend
-        allowed = attention_mask.repeat(1, 1, group, 1)
+        allowed = attention_mask if group == 1 else attention_mask.repeat(1, 1, group, 1)  # no copy per layer
         scores = scores.masked_fill(~allowed, float("-inf")) if allowed.dtype == torch.bool else scores + allowed
     probs = torch.softmax(scores, dim=-1, dtype=torch.float32).to(query.dtype)
     out = against_prefix(probs[..., :length].contiguous(), prefix_values[0]) + torch.matmul(probs[..., length:], value)
