@@ -10,9 +10,9 @@ forward and its ``DynamicCache``.
 
 Layout: every row's tokens are right-aligned in the cache (a row's real tokens are its last columns, the
 mask marks them), so all rows write their new token to the same column and the model's own causal mask
-and per-row position ids do the rest. A refilled prompt is prefilled on its own and its cache left-padded
-to the batch's width (or the batch's to its); columns no row uses any more are cut from the left.
-Between such changes a step writes one column in place (``RoomyLayer``). The prefix that every prompt
+and per-row position ids do the rest. Joining prompts are prefilled in groups of like length and their
+caches left-padded to the batch's width (or the batch's to theirs); columns no row uses any more are cut
+from the left. Between such changes a step writes one column in place (``RoomyLayer``). The prefix that every prompt
 shares (their template) is prefilled once and kept outside the rows' cache (shared_prefix.py): the rows
 hold only their own columns, and their mask and positions continue after it.
 """
@@ -26,6 +26,11 @@ import torch
 from transformers import DynamicCache
 
 from xllm_kedro.evaluation.shared_prefix import NAME, SharedPrefix, common_prefix
+
+# Tokens (padding included) per prefill call. Prompts that join together are prefilled in groups of
+# like length under this budget rather than padded to the longest of them all: the 64 longest FLORES
+# prompts hold 5.5k tokens but 9.9k when padded to the longest, and the prefill took 0.30 s of 0.86.
+PREFILL_TOKENS = 1024
 
 
 def left_padded(rows: Sequence[Sequence[int]], pad: int, device="cpu") -> tuple[torch.Tensor, torch.Tensor]:
@@ -63,19 +68,22 @@ class _Batch:
     def __len__(self) -> int:
         return len(self.index)
 
-    def join(self, index: list[int], mask: torch.Tensor, cache: DynamicCache, first: torch.Tensor) -> None:
-        """Rows whose prompts were just prefilled, with their first generated token."""
-        self.index += index
-        self.tokens += [[int(t)] for t in first]
-        if self.cache is None:
-            self.mask, self.cache, self.next_ids = mask, cache, first[:, None]
-            return
-        width = max(self.mask.shape[1], mask.shape[1])
-        self.mask = torch.cat([_pad_left(self.mask, width, 1), _pad_left(mask, width, 1)])
-        for mine, theirs in zip(self.cache.layers, cache.layers):
-            mine.keys = torch.cat([_pad_left(mine.keys, width, 2), _pad_left(theirs.keys, width, 2)])
-            mine.values = torch.cat([_pad_left(mine.values, width, 2), _pad_left(theirs.values, width, 2)])
-        self.next_ids = torch.cat([self.next_ids, first[:, None]])
+    def join(self, parts: list[tuple[list[int], torch.Tensor, DynamicCache, torch.Tensor]]) -> None:
+        """Rows whose prompts were just prefilled, as (request indices, mask, cache, first generated token)
+        per prefill; every part is padded to the widest and the caches are concatenated once."""
+        for index, _, _, first in parts:
+            self.index += index
+            self.tokens += [[int(t)] for t in first]
+        mine = [] if self.cache is None else [(self.mask, self.cache)]
+        masks, caches = zip(*(mine + [(mask, cache) for _, mask, cache, _ in parts]))
+        width = max(m.shape[1] for m in masks)
+        self.mask = torch.cat([_pad_left(m, width, 1) for m in masks])
+        self.cache = caches[0]
+        for i, layer in enumerate(self.cache.layers):
+            layer.keys = torch.cat([_pad_left(c.layers[i].keys, width, 2) for c in caches])
+            layer.values = torch.cat([_pad_left(c.layers[i].values, width, 2) for c in caches])
+        firsts = [first[:, None] for *_, first in parts]
+        self.next_ids = torch.cat(firsts if self.next_ids is None else [self.next_ids, *firsts])
 
     def keep(self, rows: list[int]) -> None:
         """Only ``rows`` stay; columns that none of them attends to are cut."""
@@ -98,11 +106,13 @@ class _Batch:
 def greedy_refill(model, prompts: Sequence[Sequence[int]], order: Sequence[int], *, slots: int, max_new_tokens: int,
                   eos_token_id: int | None, pad_token_id: int,
                   stopped: Callable[[list[int]], bool] | None = None,
-                  on_refill: Callable[[], None] | None = None) -> Iterator[tuple[int, list[int]]]:
+                  on_refill: Callable[[], None] | None = None,
+                  prefill_tokens: int = PREFILL_TOKENS) -> Iterator[tuple[int, list[int]]]:
     """Yield ``(request index, generated tokens)`` as each request ends, taking prompts in ``order``.
 
     At most ``slots`` rows decode together. A request ends at EOS (not included), after
-    ``max_new_tokens`` tokens, or once ``stopped(tokens)`` says so (a stop string in its text).
+    ``max_new_tokens`` tokens, or once ``stopped(tokens)`` says so (a stop string in its text). Joining
+    prompts are prefilled in groups of at most ``prefill_tokens`` padded tokens (``prefill_groups``).
     """
     if slots < 1 or max_new_tokens < 1:
         raise ValueError(f"slots ({slots}) and max_new_tokens ({max_new_tokens}) must be at least 1")
@@ -116,31 +126,52 @@ def greedy_refill(model, prompts: Sequence[Sequence[int]], order: Sequence[int],
     if prefix.length:
         model.config._attn_implementation = NAME
     try:
-        yield from _decode(model, prompts, deque(order), slots, prefix, ended, eos_token_id, pad_token_id, on_refill)
+        yield from _decode(model, prompts, deque(order), slots, prefix, ended, eos_token_id, pad_token_id, on_refill,
+                           prefill_tokens)
     finally:
         model.config._attn_implementation = saved_attention
 
 
+def prefill_groups(lengths: Sequence[int], budget: int) -> list[list[int]]:
+    """Consecutive positions of ``lengths`` grouped so that each group, padded to its longest, holds at
+    most ``budget`` tokens (a longer prompt goes alone)."""
+    groups: list[list[int]] = []
+    width = 0
+    for i, n in enumerate(lengths):
+        if groups and max(width, n) * (len(groups[-1]) + 1) <= budget:
+            groups[-1].append(i)
+            width = max(width, n)
+        else:
+            groups.append([i])
+            width = n
+    return groups
+
+
 def _decode(model, prompts, queue: deque, slots: int, prefix: SharedPrefix, ended: Callable[[list[int]], bool],
             eos_token_id: int | None, pad_token_id: int,
-            on_refill: Callable[[], None] | None) -> Iterator[tuple[int, list[int]]]:
+            on_refill: Callable[[], None] | None, prefill_tokens: int) -> Iterator[tuple[int, list[int]]]:
     device = next(model.parameters()).device
     batch = _Batch()
 
     while queue or len(batch):
         if queue and len(batch) < slots:
             new = [queue.popleft() for _ in range(min(slots - len(batch), len(queue)))]
-            ids, mask = left_padded([prompts[i][prefix.length:] for i in new], pad_token_id, device)
-            out = model(input_ids=ids, position_ids=prefix.length + (mask.cumsum(-1) - 1).clamp(min=0),
-                        cache=prefix.new_cache(model), use_cache=True, logits_to_keep=1, **prefix.forward_kwargs(mask))
-            batch.join(new, mask, out.cache, out.logits[:, -1].argmax(-1))
+            parts = []
+            for group in prefill_groups([len(prompts[i]) - prefix.length for i in new], prefill_tokens):
+                rows = [new[j] for j in group]
+                ids, mask = left_padded([prompts[i][prefix.length:] for i in rows], pad_token_id, device)
+                out = model(input_ids=ids, position_ids=prefix.length + (mask.cumsum(-1) - 1).clamp(min=0),
+                            cache=prefix.new_cache(model), use_cache=True, logits_to_keep=1,
+                            **prefix.forward_kwargs(mask))
+                parts.append((rows, mask, out.cache, out.logits[:, -1].argmax(-1)))
+            batch.join(parts)
             if on_refill is not None:
                 on_refill()
         else:
             batch.mask = torch.cat([batch.mask, batch.mask.new_ones((len(batch), 1))], dim=1)
             positions = prefix.length + batch.mask.sum(dim=1, keepdim=True) - 1
             out = model(input_ids=batch.next_ids, position_ids=positions, cache=batch.cache, use_cache=True,
-                        logits_to_keep=1, **prefix.forward_kwargs(batch.mask))
+                        logits_to_keep=1, **prefix.step_kwargs(batch.mask))
             batch.next_ids = out.logits[:, -1].argmax(-1)[:, None]
             for tokens, token in zip(batch.tokens, batch.next_ids[:, 0].tolist()):
                 tokens.append(token)

@@ -90,17 +90,28 @@ class SharedPrefix:
         return {"attention_mask": torch.cat([mask.new_ones((mask.shape[0], self.length)), mask], dim=1),
                 "shared_prefix": self.layers}
 
+    def step_kwargs(self, mask: torch.Tensor) -> dict:
+        """For a decoding step: the rows' own columns as an additive bias, built once for every layer (no
+        4D mask from transformers: adding a bias costs an eighth of filling scores through a broadcast
+        boolean mask)."""
+        if not self.length:
+            return {"attention_mask": mask}
+        bias = torch.zeros(mask.shape, dtype=self.layers[0][0].dtype, device=mask.device)
+        return {"shared_prefix": self.layers, "own_bias": bias.masked_fill_(mask == 0, float("-inf"))[:, None, None]}
+
 
 def shared_prefix_attention(module, query, key, value, attention_mask=None, dropout: float = 0.0, scaling=None,
-                            shared_prefix: list[tuple[torch.Tensor, torch.Tensor]] | None = None, **kwargs):
+                            shared_prefix: list[tuple[torch.Tensor, torch.Tensor]] | None = None,
+                            own_bias: torch.Tensor | None = None, **kwargs):
     """Attention over the shared prefix's keys (``shared_prefix``, batch 1) followed by each row's own
-    ``key``; ``attention_mask`` covers both. Prefills (and calls without a prefix) go to transformers' SDPA."""
+    ``key``. A decoding step masks the rows' own columns with ``own_bias`` (rows, 1, 1, own columns);
+    prefills (and calls without a prefix) go to transformers' SDPA with ``attention_mask``."""
     if shared_prefix is None:
         return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling,
                                       **kwargs)
     prefix_keys, prefix_values = shared_prefix[module.layer_idx]
     rows, heads, q, dim = query.shape
-    if q > 1:  # a prefill: one copy of the prefix per row, and SDPA's kernels (flash on a GPU)
+    if own_bias is None:  # a prefill: one copy of the prefix per row, and SDPA's kernels (flash on a GPU)
         key = torch.cat([prefix_keys.expand(rows, -1, -1, -1), key], dim=2)
         value = torch.cat([prefix_values.expand(rows, -1, -1, -1), value], dim=2)
         return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling,
@@ -115,11 +126,8 @@ def shared_prefix_attention(module, query, key, value, attention_mask=None, drop
         flat = x.transpose(0, 1).reshape(kv_heads, rows * group * q, x.shape[-1])
         return torch.bmm(flat, right).reshape(kv_heads, rows, group * q, -1).transpose(0, 1)
 
-    scores = torch.cat([against_prefix(grouped, prefix_keys[0].transpose(1, 2)),
-                        torch.matmul(grouped, key.transpose(-1, -2))], dim=-1) * scale
-    if attention_mask is not None:  # (rows, 1, q, prefix + own), True where a query may attend
-        allowed = attention_mask if group == 1 else attention_mask.repeat(1, 1, group, 1)  # no copy per layer
-        scores = scores.masked_fill(~allowed, float("-inf")) if allowed.dtype == torch.bool else scores + allowed
+    own = torch.matmul(grouped, key.transpose(-1, -2)).mul_(scale).add_(own_bias)
+    scores = torch.cat([against_prefix(grouped, prefix_keys[0].transpose(1, 2)).mul_(scale), own], dim=-1)
     probs = torch.softmax(scores, dim=-1, dtype=torch.float32).to(query.dtype)
     out = against_prefix(probs[..., :length].contiguous(), prefix_values[0]) + torch.matmul(probs[..., length:], value)
     return out.reshape(rows, heads, q, dim).transpose(1, 2).contiguous(), None

@@ -5,8 +5,8 @@ data-parallel sharding."""
 import pytest
 import torch
 
-from xllm_kedro.evaluation.decoding import greedy_refill
-from xllm_kedro.evaluation.generation import generate, merge_shards, shard
+from xllm_kedro.evaluation.decoding import greedy_refill, prefill_groups
+from xllm_kedro.evaluation.generation import generate, longest_first, merge_shards, shard
 from xllm_kedro.training.tiny_model import load_model
 
 PROMPTS = ["a b", "one two three four five six seven eight", "cat", "the quick brown fox jumps", "x y z w"]
@@ -123,3 +123,26 @@ def test_merge_rejects_a_missing_or_duplicated_request():
         merge_shards([[(0, "a")]], 2)
     with pytest.raises(ValueError, match="two processes"):
         merge_shards([[(0, "a")], [(0, "b")]], 1)
+
+
+def test_prefill_groups_keep_their_padded_size_under_the_budget():
+    lengths = [40, 30, 30, 12, 10, 9, 70]
+    groups = prefill_groups(lengths, 64)
+    assert [i for g in groups for i in g] == list(range(len(lengths)))  # every prompt once, in order
+    assert groups == [[0], [1, 2], [3, 4, 5], [6]]  # 30 x 2, 12 x 3; a prompt over the budget goes alone
+    assert all(len(g) == 1 or max(lengths[i] for i in g) * len(g) <= 64 for g in groups)
+
+
+def test_prompts_prefilled_in_groups_decode_as_batch_1(tiny):
+    """A budget that fits two short prompts: the five joining prompts take several prefill calls, none
+    over the budget unless a prompt alone is, and every output is still that of batch-1 decoding."""
+    model, tokenizer = tiny
+    encoded = [[tokenizer.bos_token_id] + tokenizer(p, add_special_tokens=False)["input_ids"] for p in PROMPTS]
+    budget = 2 * sorted(len(e) for e in encoded)[1]
+    recorder = Recorder(model)
+    out = dict(greedy_refill(recorder, encoded, longest_first([len(e) for e in encoded]), slots=5, max_new_tokens=5,
+                             eos_token_id=None, pad_token_id=tokenizer.pad_token_id, prefill_tokens=budget))
+    prefills = [ids.shape for ids, _ in recorder.calls if ids.shape[1] > 1]
+    assert len(prefills) >= 3 and sum(rows for rows, _ in prefills) == len(PROMPTS)
+    assert all(rows == 1 or rows * width <= budget for rows, width in prefills)
+    assert [out[i] for i in range(len(PROMPTS))] == [reference(model, tokenizer, p, 5) for p in PROMPTS]

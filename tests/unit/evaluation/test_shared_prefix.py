@@ -58,7 +58,9 @@ def test_templated_prompts_prefill_the_prefix_once_and_decode_as_batch_1(tiny):
     prefills = [(ids, mask) for ids, mask in rest if ids.shape[1] > 1]
     assert prefills and all(ids.shape[1] <= max(suffixes) for ids, _ in prefills)  # never the prefix again
     assert all(mask.shape[1] == len(shared) + ids.shape[1] for ids, mask in prefills)
-    assert all(bool(mask[:, :len(shared)].all()) for _, mask in recorder.calls[1:])  # every row sees the prefix
+    assert all(bool(mask[:, :len(shared)].all()) for _, mask in prefills)  # every row sees the prefix
+    steps = [mask for ids, mask in rest if ids.shape[1] == 1]
+    assert steps and all(mask is None for mask in steps)  # a step's mask is the own columns' bias alone
 
 
 def test_generate_gives_the_same_text_with_and_without_a_shared_prefix(tiny):
@@ -80,10 +82,12 @@ def test_split_attention_equals_sdpa_over_the_whole_row(heads, kv_heads):
     key, value = torch.randn(rows, kv_heads, own, dim), torch.randn(rows, kv_heads, own, dim)
     mask = torch.ones(rows, 1, 1, length + own, dtype=torch.bool)
     mask[0, ..., length:length + 2] = False  # a left-padded row
-    out, _ = shared_prefix_attention(Layer(), query, key, value, mask, shared_prefix=[prefix])
+    bias = torch.zeros(rows, 1, 1, own).masked_fill(~mask[..., length:], float("-inf"))
+    out, _ = shared_prefix_attention(Layer(), query, key, value, None, shared_prefix=[prefix], own_bias=bias)
     whole_k = torch.cat([prefix[0].expand(rows, -1, -1, -1), key], 2).repeat_interleave(heads // kv_heads, 1)
     whole_v = torch.cat([prefix[1].expand(rows, -1, -1, -1), value], 2).repeat_interleave(heads // kv_heads, 1)
     expected = F.scaled_dot_product_attention(query, whole_k, whole_v, attn_mask=mask).transpose(1, 2)
     torch.testing.assert_close(out, expected, rtol=1e-5, atol=1e-6)
-    padded_out, _ = shared_prefix_attention(Layer(), query, key, value, torch.ones_like(mask), shared_prefix=[prefix])
+    padded_out, _ = shared_prefix_attention(Layer(), query, key, value, None, shared_prefix=[prefix],
+                                            own_bias=torch.zeros_like(bias))
     assert not torch.allclose(padded_out[0], out[0])  # the mask mattered
