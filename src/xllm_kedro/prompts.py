@@ -17,6 +17,12 @@ _ALPACA_NO_INPUT = (
 )
 
 
+def alpaca_preambles() -> tuple[str, str]:
+    """The text each Alpaca template puts before the instruction (with an input block, without): every
+    training prompt of one template starts with it."""
+    return tuple(t.split("{instruction}")[0] for t in (_ALPACA_WITH_INPUT, _ALPACA_NO_INPUT))  # type: ignore[return-value]
+
+
 def alpaca_prompt(instruction: str, input: str = "") -> str:  # noqa: A002 - the Alpaca field name
     """The Stanford Alpaca prompt, with or without an input block, exactly as the paper's code base."""
     if input:

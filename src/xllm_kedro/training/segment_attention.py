@@ -1,9 +1,10 @@
-"""Attention for padding-free packed batches: each example attends only to itself.
+"""Attention for padding-free packed batches: each example attends only to itself (and its preamble).
 
-A packed micro-batch is one row of concatenated examples whose boundaries are given by cumulative
-lengths (``cu_seq_lens_q``, the layout of flash-attention's variable-length kernels). Where flash-attn is
-installed on a GPU, its kernel reads them directly. Elsewhere this module's SDPA runs causal attention
-example by example: the cost is the sum of len² rather than row_len², and no block mask is ever built.
+On a GPU with flash-attn installed, a packed micro-batch is one row of concatenated examples whose
+boundaries flash-attention's variable-length kernel reads from cumulative lengths (``cu_seq_lens_q``).
+Elsewhere the row carries a ``packed_layout`` (packing.py) and prefix_attention.py computes it: the
+cost is the sum of each example's own attention, no block mask is ever built, and a preamble that
+several examples share is computed once.
 """
 
 from __future__ import annotations
@@ -11,26 +12,27 @@ from __future__ import annotations
 import importlib.util
 
 import torch
-from torch.nn import functional as F
 from transformers import AttentionInterface
+
+from xllm_kedro.training.packing import PackedLayout
+from xllm_kedro.training.prefix_attention import PackedAttention
 
 NAME = "xllm_segment_sdpa"
 
 
 def segment_sdpa(module, query, key, value, attention_mask=None, dropout: float = 0.0, scaling=None,
-                 cu_seq_lens_q: torch.Tensor | None = None, **kwargs):
-    """Causal SDPA on each [start, end) segment of a (1, heads, tokens, dim) packed row."""
-    if cu_seq_lens_q is None:
-        raise ValueError("segment attention needs cu_seq_lens_q: feed it packed batches (collate_packed)")
-    bounds = cu_seq_lens_q.tolist()
-    gqa = key.shape[1] != query.shape[1]
-    p = dropout if module.training else 0.0
-    parts = [
-        F.scaled_dot_product_attention(query[:, :, s:e], key[:, :, s:e], value[:, :, s:e], is_causal=True,
-                                       scale=scaling, dropout_p=p, enable_gqa=gqa)
-        for s, e in zip(bounds[:-1], bounds[1:])
-    ]
-    return torch.cat(parts, dim=2).transpose(1, 2).contiguous(), None
+                 packed_layout: PackedLayout | None = None, **kwargs):
+    """Attention of a (1, heads, tokens, dim) packed row laid out by ``packed_layout``."""
+    if packed_layout is None:
+        raise ValueError("segment attention needs packed_layout: feed it packed batches (collate_packed with preambles)")
+    if dropout and module.training:
+        raise ValueError(f"segment attention has no attention dropout ({dropout} asked)")
+    if key.shape[1] != query.shape[1]:  # grouped-query attention: one copy of each kv head per query head
+        repeat = query.shape[1] // key.shape[1]
+        key, value = key.repeat_interleave(repeat, dim=1), value.repeat_interleave(repeat, dim=1)
+    scale = query.shape[-1] ** -0.5 if scaling is None else scaling
+    out = PackedAttention.apply(query, key, value, packed_layout, scale)
+    return out.transpose(1, 2).contiguous(), None
 
 
 AttentionInterface.register(NAME, segment_sdpa)

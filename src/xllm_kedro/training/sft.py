@@ -38,7 +38,8 @@ from xllm_kedro.training.job_exit import leave
 from xllm_kedro.training.loss import ResponseLoss
 from xllm_kedro.training.packing import collate_packed
 from xllm_kedro.training.pretraining import encode_texts
-from xllm_kedro.training.segment_attention import packed_attention_implementation
+from xllm_kedro.training.preambles import mark_preambles, template_preambles
+from xllm_kedro.training.segment_attention import NAME as SEGMENT_ATTENTION, packed_attention_implementation
 
 
 TRAINING_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "no": torch.float32}
@@ -81,14 +82,19 @@ class _MlflowLogger:
         self.pending = []
 
 
-def make_batch(cfg: TrainConfig, examples: list[dict], micro_batch: list, pad_id: int) -> dict:
+def make_batch(cfg: TrainConfig, examples: list[dict], micro_batch: list, pad_id: int,
+               preambles: list[list[int]] | None) -> dict:
+    """``preambles``: None where flash-attn's varlen kernel takes the packed rows, else the shared
+    preambles (maybe none) of the layout that segment attention reads."""
     if cfg.batching in PACKED_MODES:
-        return collate_packed(examples, micro_batch)
+        return collate_packed(examples, micro_batch, preambles)
     return collate([examples[i] for i in micro_batch], pad_id)
 
 
 def batch_examples(batch: dict) -> int:
     """How many examples a collated micro-batch holds (a packed one marks each example's start)."""
+    if "packed_layout" in batch:
+        return batch["packed_layout"].examples
     return len(batch["cu_seq_lens_q"]) - 1 if "cu_seq_lens_q" in batch else batch["input_ids"].shape[0]
 
 
@@ -118,8 +124,11 @@ def train(cfg: TrainConfig) -> dict:
     model, tokenizer = load_model(cfg.base_model_dir, trust_remote_code=cfg.trust_remote_code)
     model.train()
     saved_attention = model.config._attn_implementation
+    preambles = None
     if cfg.batching in PACKED_MODES:
         model.set_attn_implementation(packed_attention_implementation(accelerator.device))
+        if model.config._attn_implementation == SEGMENT_ATTENTION:
+            preambles = template_preambles(tokenizer) if cfg.objective == "sft" else []
 
     with accelerator.main_process_first():
         records = list(iter_jsonl(cfg.train_file))
@@ -127,6 +136,8 @@ def train(cfg: TrainConfig) -> dict:
         examples, report = encode(tokenizer, records, cfg.max_length)
     if not examples:
         raise ValueError(f"{cfg.train_file}: no trainable example (read {len(records)} records)")
+    if preambles:
+        mark_preambles(examples, preambles)
 
     lengths = [len(e["input_ids"]) for e in examples]
     targets = [sum(label != IGNORE_INDEX for label in e["labels"]) for e in examples]
@@ -182,7 +193,8 @@ def train(cfg: TrainConfig) -> dict:
             step_examples_here = 0
             for k, micro_batch in enumerate(mine):
                 batch = {key_: v.to(accelerator.device) if torch.is_tensor(v) else v
-                         for key_, v in make_batch(cfg, examples, micro_batch, tokenizer.pad_token_id).items()}
+                         for key_, v in make_batch(cfg, examples, micro_batch, tokenizer.pad_token_id,
+                                                        preambles).items()}
                 # Each micro-batch's mean loss weighted by its share of the step's target tokens (times the
                 # processes, whose gradients are averaged): the step's gradient is that of Eq. 1 over the batch.
                 share = (batch["labels"][:, 1:] != IGNORE_INDEX).sum() / step_targets

@@ -1,10 +1,14 @@
-"""Packed rows: segment attention keeps each example's losses what they are alone; best-fit packing."""
+"""Packed rows: segment attention keeps each example's losses and gradients what they are alone, with
+and without shared preambles; best-fit packing."""
 
+import pytest
 import torch
 
 from xllm_kedro.training.tiny_model import load_model
 from xllm_kedro.training.examples import EncodeReport, collate, encode_example
+from xllm_kedro.training.loss import ResponseLoss
 from xllm_kedro.training.packing import collate_packed, pack_examples
+from xllm_kedro.training.preambles import mark_preambles, template_preambles
 from xllm_kedro.training.segment_attention import NAME as SEGMENT_ATTENTION
 
 RECORDS = [
@@ -31,21 +35,65 @@ def _packed_model(model_dir):
     return packed, load_model(model_dir)[0], tokenizer
 
 
-def test_packed_rows_compute_what_each_example_computes_alone(tiny_model_dir):
-    model, plain, tokenizer = _packed_model(tiny_model_dir)
+def _examples(tokenizer, preambles):
     examples = [encode_example(tokenizer, r, 256, EncodeReport()) for r in RECORDS]
+    if preambles:
+        assert mark_preambles(examples, preambles) == len(RECORDS)
+    return examples
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["examples", "shared preambles"])
+def test_packed_rows_compute_what_each_example_computes_alone(tiny_model_dir, shared):
+    model, plain, tokenizer = _packed_model(tiny_model_dir)
+    preambles = template_preambles(tokenizer) if shared else []
+    examples = _examples(tokenizer, preambles)
     rows = pack_examples([len(e["input_ids"]) for e in examples], 1024, seed=0, epoch=0)
     assert len(rows) == 1 and sorted(rows[0]) == [0, 1, 2, 3]
-    batch = collate_packed(examples, rows)
-    assert batch["input_ids"].shape == (1, sum(len(e["input_ids"]) for e in examples))  # no padding at all
-    packed = _token_losses(model, batch)[0]
-    start = 0
-    for i in rows[0]:
+    batch = collate_packed(examples, rows, preambles)
+    layout = batch.pop("packed_layout")
+    width = sum(len(e["input_ids"]) for e in examples) - sum(len(preambles[e["preamble"]]) for e in examples
+                                                               if shared) + sum(map(len, preambles))
+    assert batch["input_ids"].shape == (1, width)  # no padding; with preambles, each once (both used here)
+    packed = _token_losses(model, {**batch, "packed_layout": layout})[0]
+    spans = [span for group in layout.groups for span in group.segments]
+    order = [i for p in sorted({e.get("preamble") for e in examples}, key=lambda p: (p is None, p or 0))
+             for i in rows[0] if examples[i].get("preamble") == p]
+    for i, (a, b) in zip(order, spans):
         alone = _token_losses(plain, collate([examples[i]], tokenizer.pad_token_id))[0]
-        n = len(examples[i]["input_ids"])
-        assert torch.allclose(packed[start:start + n - 1], alone, atol=1e-5)
-        assert alone.sum() > 0
-        start += n
+        skip = len(examples[i]["input_ids"]) - (b - a)
+        assert skip == (len(preambles[examples[i]["preamble"]]) if shared else 0)
+        assert torch.allclose(packed[a:b - 1], alone[skip:], atol=1e-5)
+        assert alone[:skip].sum() == 0 and alone.sum() > 0  # the preamble carries no loss
+
+
+def test_shared_preambles_give_each_example_its_gradient_alone(tiny_model_dir):
+    """The backward pass through a shared preamble (prefix_attention.py) gives the parameters exactly the
+    gradient of the examples' losses computed one by one."""
+    model, plain, tokenizer = _packed_model(tiny_model_dir)
+    preambles = template_preambles(tokenizer)
+    examples = _examples(tokenizer, preambles)
+    batch = collate_packed(examples, [[0, 1], [2, 3]], preambles)
+    targets = sum(sum(t != -100 for t in e["labels"][1:]) for e in examples)
+    (ResponseLoss(model)(**batch) * targets).backward()
+    for e in examples:
+        alone = collate([e], tokenizer.pad_token_id)
+        (ResponseLoss(plain)(**alone) * (alone["labels"][:, 1:] != -100).sum()).backward()
+    for (name, p), q in zip(model.named_parameters(), plain.parameters()):
+        torch.testing.assert_close(p.grad, q.grad, rtol=1e-4, atol=1e-5, msg=name)
+    assert any(p.grad.abs().sum() > 0 for p in model.parameters())
+
+
+def test_a_prompt_that_lost_its_start_shares_no_preamble(tiny_model_dir):
+    tokenizer = load_model(tiny_model_dir)[1]
+    preambles = template_preambles(tokenizer)
+    long = {"instruction": "Summarise. " + "word " * 300, "input": "", "output": "Short."}
+    examples = [encode_example(tokenizer, r, n, EncodeReport()) for r, n in ((RECORDS[0], 256), (RECORDS[1], 256),
+                                                                              (long, 64))]
+    assert mark_preambles(examples, preambles) == 2
+    assert [e["preamble"] for e in examples] == [1, 0, None]  # no input, with input, truncated at the start
+    for e in examples[:2]:
+        p = preambles[e["preamble"]]
+        assert e["input_ids"][:len(p)] == p and e["labels"][len(p)] == -100  # an example keeps a prompt token
 
 
 def test_packing_respects_the_row_length_and_keeps_every_example():
@@ -59,8 +107,8 @@ def test_packing_respects_the_row_length_and_keeps_every_example():
 def test_neighbours_in_a_packed_batch_change_nothing(tiny_model_dir):
     model, _, tokenizer = _packed_model(tiny_model_dir)
     examples = [encode_example(tokenizer, r, 256, EncodeReport()) for r in RECORDS]
-    with_neighbours = _token_losses(model, collate_packed(examples, [[0, 1], [3]]))[0]
-    alone = _token_losses(model, collate_packed(examples, [[3]]))[0]
+    with_neighbours = _token_losses(model, collate_packed(examples, [[0, 1], [3]], []))[0]
+    alone = _token_losses(model, collate_packed(examples, [[3]], []))[0]
     offset = len(examples[0]["input_ids"]) + len(examples[1]["input_ids"])
     assert torch.allclose(with_neighbours[offset:], alone, atol=1e-5)
     # the boundary position before example 3 predicts its BOS: never a training target
@@ -68,11 +116,9 @@ def test_neighbours_in_a_packed_batch_change_nothing(tiny_model_dir):
 
 
 def test_response_loss_equals_the_models_own_loss(tiny_model_dir):
-    from xllm_kedro.training.loss import ResponseLoss
-
     packed, plain, tokenizer = _packed_model(tiny_model_dir)
     examples = [encode_example(tokenizer, r, 1024, EncodeReport()) for r in RECORDS]
     for model, batch in ((plain, collate(examples, tokenizer.pad_token_id)),
-                         (packed, collate_packed(examples, [[0, 1], [2, 3]]))):
+                         (packed, collate_packed(examples, [[0, 1], [2, 3]], []))):
         expected = model(**batch).loss
         assert torch.allclose(ResponseLoss(model)(**batch), expected, atol=1e-6)
