@@ -22,32 +22,33 @@ def _cat(parts: list[torch.Tensor]) -> torch.Tensor:
     return parts[0] if len(parts) == 1 else torch.cat(parts, dim=2)
 
 
+def _spans(layout: PackedLayout) -> list[tuple[int, int]]:
+    """Every preamble and example span in row order: the pieces each result is concatenated from."""
+    return [span for g in layout.groups for span in ([g.preamble] if g.preamble else []) + list(g.segments)]
+
+
+def _shared(layout: PackedLayout):
+    """(examples' span, preamble span) of every group that continues a preamble."""
+    return [((g.segments[0][0], g.segments[-1][1]), g.preamble) for g in layout.groups if g.preamble is not None]
+
+
 class PackedAttention(torch.autograd.Function):
     """(1, heads, tokens, dim) queries, keys and values of one packed row -> the attention output. The
-    row is [preamble, its examples]..., then the examples alone (packing.collate_packed), so every
-    result is assembled by concatenation in that order."""
+    row is [preamble, its examples]..., then the examples alone (packing.collate_packed): each piece's
+    own causal attention is concatenated in row order, then each group's examples are merged with their
+    attention to the preamble."""
 
     @staticmethod
     def forward(ctx, query, key, value, layout: PackedLayout, scale: float):
-        def attend(q: tuple[int, int], kv: tuple[int, int], causal: bool):
-            return _flash(query[:, :, q[0]:q[1]], key[:, :, kv[0]:kv[1]], value[:, :, kv[0]:kv[1]], 0.0, causal,
-                          scale=scale)
-
-        outs, lses = [], []
-        for group in layout.groups:
-            own = [attend(span, span, True) for span in group.segments]
-            out, lse = _cat([o for o, _ in own]), _cat([l for _, l in own])
-            if group.preamble is not None:
-                o, l = attend(group.preamble, group.preamble, True)
-                outs.append(o)
-                lses.append(l)
-                o_pre, l_pre = attend((group.segments[0][0], group.segments[-1][1]), group.preamble, False)
-                merged = torch.logaddexp(l_pre, lse)
-                out = (o_pre * (l_pre - merged).exp().unsqueeze(-1) + out * (lse - merged).exp().unsqueeze(-1)).to(out.dtype)
-                lse = merged
-            outs.append(out)
-            lses.append(lse)
-        out, lse = _cat(outs), _cat(lses)
+        own = [_flash(query[:, :, a:b], key[:, :, a:b], value[:, :, a:b], 0.0, True, scale=scale)
+               for a, b in _spans(layout)]
+        out, lse = _cat([o for o, _ in own]), _cat([l for _, l in own])
+        for (a, b), (pa, pb) in _shared(layout):
+            o_pre, l_pre = _flash(query[:, :, a:b], key[:, :, pa:pb], value[:, :, pa:pb], 0.0, False, scale=scale)
+            l_own = lse[:, :, a:b]
+            merged = torch.logaddexp(l_pre, l_own)
+            out[:, :, a:b] = o_pre * (l_pre - merged).exp().unsqueeze(-1) + out[:, :, a:b] * (l_own - merged).exp().unsqueeze(-1)
+            lse[:, :, a:b] = merged
         ctx.save_for_backward(query, key, value, out, lse)
         ctx.layout, ctx.scale = layout, scale
         return out
@@ -61,19 +62,11 @@ class PackedAttention(torch.autograd.Function):
                                    value[:, :, kv[0]:kv[1]], out[:, :, q[0]:q[1]], lse[:, :, q[0]:q[1]], 0.0, causal,
                                    scale=ctx.scale)
 
-        dq, dk, dv = [], [], []
-        for group in ctx.layout.groups:
-            own = [grads(span, span, True) for span in group.segments]
-            own_dq, own_dk, own_dv = (_cat([g[i] for g in own]) for i in range(3))
-            if group.preamble is not None:
-                pre_dq, pre_dk, pre_dv = grads(group.preamble, group.preamble, True)
-                shared_dq, shared_dk, shared_dv = grads((group.segments[0][0], group.segments[-1][1]),
-                                                        group.preamble, False)
-                dq.append(pre_dq)
-                dk.append(pre_dk + shared_dk)
-                dv.append(pre_dv + shared_dv)
-                own_dq = own_dq + shared_dq
-            dq.append(own_dq)
-            dk.append(own_dk)
-            dv.append(own_dv)
-        return _cat(dq), _cat(dk), _cat(dv), None, None
+        own = [grads(span, span, True) for span in _spans(ctx.layout)]
+        dq, dk, dv = (_cat([g[i] for g in own]) for i in range(3))
+        for (a, b), (pa, pb) in _shared(ctx.layout):
+            shared_dq, shared_dk, shared_dv = grads((a, b), (pa, pb), False)
+            dq[:, :, a:b] += shared_dq
+            dk[:, :, pa:pb] += shared_dk
+            dv[:, :, pa:pb] += shared_dv
+        return dq, dk, dv, None, None
