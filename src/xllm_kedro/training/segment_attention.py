@@ -1,10 +1,11 @@
 """Attention for padding-free packed batches: each example attends only to itself (and its preamble).
 
 On a GPU with flash-attn installed, a packed micro-batch is one row of concatenated examples whose
-boundaries flash-attention's variable-length kernel reads from cumulative lengths (``cu_seq_lens_q``).
-Elsewhere the row carries a ``packed_layout`` (packing.py) and prefix_attention.py computes it: the
-cost is the sum of each example's own attention, no block mask is ever built, and a preamble that
-several examples share is computed once.
+boundaries flash-attention's variable-length kernel reads from cumulative lengths (``cu_seq_lens_q``);
+on a GPU without it, this module runs SDPA example by example between those bounds. On the CPU the row
+carries a ``packed_layout`` (packing.py) and prefix_attention.py computes it, a preamble that several
+examples share included. Either way the cost is the sum of each example's own attention and no block
+mask is ever built.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 
 import torch
+from torch.nn import functional as F
 from transformers import AttentionInterface
 
 from xllm_kedro.training.packing import PackedLayout
@@ -21,25 +23,33 @@ NAME = "xllm_segment_sdpa"
 
 
 def segment_sdpa(module, query, key, value, attention_mask=None, dropout: float = 0.0, scaling=None,
-                 packed_layout: PackedLayout | None = None, **kwargs):
-    """Attention of a (1, heads, tokens, dim) packed row laid out by ``packed_layout``."""
-    if packed_layout is None:
-        raise ValueError("segment attention needs packed_layout: feed it packed batches (collate_packed with preambles)")
+                 packed_layout: PackedLayout | None = None, cu_seq_lens_q: torch.Tensor | None = None, **kwargs):
+    """Attention of a (1, heads, tokens, dim) packed row: laid out by ``packed_layout`` on the CPU, else
+    (a GPU without flash-attn) causal SDPA example by example between the ``cu_seq_lens_q`` bounds."""
     if dropout and module.training:
         raise ValueError(f"segment attention has no attention dropout ({dropout} asked)")
-    if key.shape[1] != query.shape[1]:  # grouped-query attention: one copy of each kv head per query head
-        repeat = query.shape[1] // key.shape[1]
-        key, value = key.repeat_interleave(repeat, dim=1), value.repeat_interleave(repeat, dim=1)
-    scale = query.shape[-1] ** -0.5 if scaling is None else scaling
-    out = PackedAttention.apply(query, key, value, packed_layout, scale)
-    return out.transpose(1, 2).contiguous(), None
+    gqa = key.shape[1] != query.shape[1]
+    if packed_layout is not None:
+        if query.device.type != "cpu":
+            raise ValueError("packed_layout runs on the CPU's flash kernels: on a GPU collate without preambles")
+        if gqa:  # one copy of each kv head per query head
+            repeat = query.shape[1] // key.shape[1]
+            key, value = key.repeat_interleave(repeat, dim=1), value.repeat_interleave(repeat, dim=1)
+        scale = query.shape[-1] ** -0.5 if scaling is None else scaling
+        return PackedAttention.apply(query, key, value, packed_layout, scale).transpose(1, 2).contiguous(), None
+    if cu_seq_lens_q is None:
+        raise ValueError("segment attention needs packed batches (collate_packed): a packed_layout or cu_seq_lens_q")
+    bounds = cu_seq_lens_q.tolist()
+    parts = [F.scaled_dot_product_attention(query[:, :, s:e], key[:, :, s:e], value[:, :, s:e], is_causal=True,
+                                            scale=scaling, enable_gqa=gqa) for s, e in zip(bounds[:-1], bounds[1:])]
+    return torch.cat(parts, dim=2).transpose(1, 2).contiguous(), None
 
 
 AttentionInterface.register(NAME, segment_sdpa)
 
 
 def packed_attention_implementation(device: torch.device) -> str:
-    """flash-attention's varlen kernel on a GPU that has it, else the per-segment SDPA above."""
+    """flash-attention's varlen kernel on a GPU that has it, else the segment attention above."""
     if device.type == "cuda" and importlib.util.find_spec("flash_attn") is not None:
         return "flash_attention_2"
     return NAME

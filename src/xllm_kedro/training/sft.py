@@ -127,7 +127,7 @@ def train(cfg: TrainConfig) -> dict:
     preambles = None
     if cfg.batching in PACKED_MODES:
         model.set_attn_implementation(packed_attention_implementation(accelerator.device))
-        if model.config._attn_implementation == SEGMENT_ATTENTION:
+        if model.config._attn_implementation == SEGMENT_ATTENTION and accelerator.device.type == "cpu":
             preambles = template_preambles(tokenizer) if cfg.objective == "sft" else []
 
     with accelerator.main_process_first():

@@ -7,7 +7,7 @@ import torch
 from xllm_kedro.training.tiny_model import load_model
 from xllm_kedro.training.examples import EncodeReport, collate, encode_example
 from xllm_kedro.training.loss import ResponseLoss
-from xllm_kedro.training.packing import collate_packed, pack_examples
+from xllm_kedro.training.packing import Group, PackedLayout, collate_packed, pack_examples
 from xllm_kedro.training.preambles import mark_preambles, template_preambles
 from xllm_kedro.training.segment_attention import NAME as SEGMENT_ATTENTION
 
@@ -42,19 +42,25 @@ def _examples(tokenizer, preambles):
     return examples
 
 
-@pytest.mark.parametrize("shared", [False, True], ids=["examples", "shared preambles"])
+@pytest.mark.parametrize("shared", [None, False, True],
+                         ids=["bounds (a GPU without flash-attn)", "examples", "shared preambles"])
 def test_packed_rows_compute_what_each_example_computes_alone(tiny_model_dir, shared):
     model, plain, tokenizer = _packed_model(tiny_model_dir)
-    preambles = template_preambles(tokenizer) if shared else []
+    preambles = template_preambles(tokenizer) if shared else None if shared is None else []
     examples = _examples(tokenizer, preambles)
     rows = pack_examples([len(e["input_ids"]) for e in examples], 1024, seed=0, epoch=0)
     assert len(rows) == 1 and sorted(rows[0]) == [0, 1, 2, 3]
     batch = collate_packed(examples, rows, preambles)
-    layout = batch.pop("packed_layout")
+    if shared is None:
+        bounds = batch["cu_seq_lens_q"].tolist()
+        layout = PackedLayout((Group(None, tuple(zip(bounds[:-1], bounds[1:]))),), len(examples))
+        preambles = []
+    else:
+        layout = batch.pop("packed_layout")
     width = sum(len(e["input_ids"]) for e in examples) - sum(len(preambles[e["preamble"]]) for e in examples
                                                                if shared) + sum(map(len, preambles))
     assert batch["input_ids"].shape == (1, width)  # no padding; with preambles, each once (both used here)
-    packed = _token_losses(model, {**batch, "packed_layout": layout})[0]
+    packed = _token_losses(model, batch if shared is None else {**batch, "packed_layout": layout})[0]
     spans = [span for group in layout.groups for span in group.segments]
     order = [i for p in sorted({e.get("preamble") for e in examples}, key=lambda p: (p is None, p or 0))
              for i in rows[0] if examples[i].get("preamble") == p]
