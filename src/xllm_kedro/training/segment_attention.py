@@ -35,6 +35,9 @@ def segment_sdpa(module, query, key, value, attention_mask=None, dropout: float 
         if gqa:  # one copy of each kv head per query head
             repeat = query.shape[1] // key.shape[1]
             key, value = key.repeat_interleave(repeat, dim=1), value.repeat_interleave(repeat, dim=1)
+        if torch.is_autocast_enabled("cpu"):  # what autocast does for SDPA: all three in its lower precision
+            low = torch.get_autocast_dtype("cpu")
+            query, key, value = query.to(low), key.to(low), value.to(low)
         scale = query.shape[-1] ** -0.5 if scaling is None else scaling
         return PackedAttention.apply(query, key, value, packed_layout, scale).transpose(1, 2).contiguous(), None
     if cu_seq_lens_q is None:

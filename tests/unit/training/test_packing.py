@@ -128,3 +128,17 @@ def test_response_loss_equals_the_models_own_loss(tiny_model_dir):
                          (packed, collate_packed(examples, [[0, 1], [2, 3]], []))):
         expected = model(**batch).loss
         assert torch.allclose(ResponseLoss(model)(**batch), expected, atol=1e-6)
+
+
+def test_shared_preambles_under_bf16_autocast_match_the_examples_alone(tiny_model_dir):
+    """Mixed precision (accelerate's bf16 on a CPU) reaches the packed attention with queries and values
+    of different dtypes; each example's loss stays that of the example alone under the same autocast."""
+    model, plain, tokenizer = _packed_model(tiny_model_dir)
+    preambles = template_preambles(tokenizer)
+    examples = _examples(tokenizer, preambles)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        packed = ResponseLoss(model)(**collate_packed(examples, [[0, 1, 2, 3]], preambles))
+        alone = [ResponseLoss(plain)(**collate([e], tokenizer.pad_token_id)) for e in examples]
+    weights = torch.tensor([sum(t != -100 for t in e["labels"][1:]) for e in examples], dtype=torch.float32)
+    expected = (torch.stack(alone).float() * weights).sum() / weights.sum()
+    torch.testing.assert_close(packed.float(), expected, rtol=2e-2, atol=2e-2)
