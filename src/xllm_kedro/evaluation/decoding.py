@@ -73,7 +73,7 @@ class _Batch:
         per prefill; every part is padded to the widest and the caches are concatenated once."""
         for index, _, _, first in parts:
             self.index += index
-            self.tokens += [[int(t)] for t in first]
+            self.tokens += [[t] for t in first.tolist()]
         mine = [] if self.cache is None else [(self.mask, self.cache)]
         masks, caches = zip(*(mine + [(mask, cache) for _, mask, cache, _ in parts]))
         width = max(m.shape[1] for m in masks)

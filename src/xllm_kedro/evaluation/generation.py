@@ -60,7 +60,8 @@ def generate(model, tokenizer, prompts: Sequence[str], *, max_new_tokens: int = 
     from the tokens after the prompt (not by slicing characters off the decoded text) and cut at the
     first stop string. ``on_batch`` is called whenever prompts join the batch (a job's heartbeat).
     """
-    encoded = [[tokenizer.bos_token_id] + tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
+    ids = tokenizer(list(prompts), add_special_tokens=False)["input_ids"] if prompts else []  # one batched call
+    encoded = [[tokenizer.bos_token_id] + row for row in ids]
     rank, world = _world()
     mine = shard(longest_first([len(e) for e in encoded]), rank, world)
 
