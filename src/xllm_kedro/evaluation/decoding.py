@@ -12,9 +12,9 @@ Layout: every row's tokens are right-aligned in the cache (a row's real tokens a
 mask marks them), so all rows write their new token to the same column and the model's own causal mask
 and per-row position ids do the rest. Joining prompts are prefilled in groups of like length and their
 caches left-padded to the batch's width (or the batch's to theirs); columns no row uses any more are cut
-from the left. Between such changes a step writes one column in place (``RoomyLayer``). The prefix that every prompt
-shares (their template) is prefilled once and kept outside the rows' cache (shared_prefix.py): the rows
-hold only their own columns, and their mask and positions continue after it.
+from the left. Between such changes a step writes one column in place (``RoomyLayer``). The prefix that
+every prompt shares (their template) is prefilled once and kept outside the rows' cache
+(shared_prefix.py): the rows hold only their own columns, and their mask and positions continue after it.
 """
 
 from __future__ import annotations

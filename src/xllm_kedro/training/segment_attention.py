@@ -26,10 +26,11 @@ def segment_sdpa(module, query, key, value, attention_mask=None, dropout: float 
                  packed_layout: PackedLayout | None = None, cu_seq_lens_q: torch.Tensor | None = None, **kwargs):
     """Attention of a (1, heads, tokens, dim) packed row: laid out by ``packed_layout`` on the CPU, else
     (a GPU without flash-attn) causal SDPA example by example between the ``cu_seq_lens_q`` bounds."""
-    if dropout and module.training:
-        raise ValueError(f"segment attention has no attention dropout ({dropout} asked)")
     gqa = key.shape[1] != query.shape[1]
+    p = dropout if module.training else 0.0
     if packed_layout is not None:
+        if p:
+            raise ValueError(f"the packed layout's attention has no dropout ({dropout} asked)")
         if query.device.type != "cpu":
             raise ValueError("packed_layout runs on the CPU's flash kernels: on a GPU collate without preambles")
         if gqa:  # one copy of each kv head per query head
@@ -44,7 +45,8 @@ def segment_sdpa(module, query, key, value, attention_mask=None, dropout: float 
         raise ValueError("segment attention needs packed batches (collate_packed): a packed_layout or cu_seq_lens_q")
     bounds = cu_seq_lens_q.tolist()
     parts = [F.scaled_dot_product_attention(query[:, :, s:e], key[:, :, s:e], value[:, :, s:e], is_causal=True,
-                                            scale=scaling, enable_gqa=gqa) for s, e in zip(bounds[:-1], bounds[1:])]
+                                            scale=scaling, dropout_p=p, enable_gqa=gqa)
+             for s, e in zip(bounds[:-1], bounds[1:])]
     return torch.cat(parts, dim=2).transpose(1, 2).contiguous(), None
 
 
