@@ -58,7 +58,8 @@ def generation_vs_batch8_unsorted(n: int = 128, max_new_tokens: int = 48, batch_
                                   seed: int = 0, goal: float = 3.0) -> dict:
     prompts, source = _prompts(n)
     model, tokenizer = _tiny_model(seed)
-    generate(model, tokenizer, prompts[:8], max_new_tokens=4)  # warm-up, outside both timings
+    generate(model, tokenizer, prompts[:8], max_new_tokens=4)  # warm-ups of both sides, outside the timings
+    paper_generate(model, tokenizer, prompts[:8], max_new_tokens=4)
     fields, outputs = interleaved({
         "ours": cpu(lambda: generate(model, tokenizer, prompts, max_new_tokens=max_new_tokens, batch_size=batch_size,
                                       desc=f"batch {batch_size}, longest first")),
