@@ -4,7 +4,7 @@ and without shared preambles; best-fit packing."""
 import pytest
 import torch
 
-from xllm_kedro.training.tiny_model import load_model
+from xllm_kedro.training.tiny_model import build_tiny_llama, load_model
 from xllm_kedro.training.examples import EncodeReport, collate, encode_example
 from xllm_kedro.training.loss import ResponseLoss
 from xllm_kedro.training.packing import Group, PackedLayout, collate_packed, pack_examples
@@ -72,10 +72,16 @@ def test_packed_rows_compute_what_each_example_computes_alone(tiny_model_dir, sh
         assert alone[:skip].sum() == 0 and alone.sum() > 0  # the preamble carries no loss
 
 
-def test_shared_preambles_give_each_example_its_gradient_alone(tiny_model_dir):
+@pytest.mark.parametrize("kv_heads", [None, 2], ids=["trained tiny model", "grouped-query attention"])
+def test_shared_preambles_give_each_example_its_gradient_alone(tiny_model_dir, kv_heads):
     """The backward pass through a shared preamble (prefix_attention.py) gives the parameters exactly the
-    gradient of the examples' losses computed one by one."""
+    gradient of the examples' losses computed one by one, with grouped-query attention too (2 kv heads
+    for 4 query heads: each kv head's gradient gathers its query heads')."""
     model, plain, tokenizer = _packed_model(tiny_model_dir)
+    if kv_heads:
+        model, plain = (build_tiny_llama(tokenizer, seed=0, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                                         num_attention_heads=4, num_key_value_heads=kv_heads) for _ in range(2))
+        model.set_attn_implementation(SEGMENT_ATTENTION)
     preambles = template_preambles(tokenizer)
     examples = _examples(tokenizer, preambles)
     batch = collate_packed(examples, [[0, 1], [2, 3]], preambles)
