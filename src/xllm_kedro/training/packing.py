@@ -73,7 +73,10 @@ class PackedLayout:
     """Where every piece of a packed micro-batch sits (prefix_attention.py reads it)."""
 
     groups: tuple[Group, ...]
-    examples: int
+
+    @property
+    def examples(self) -> int:
+        return sum(len(group.segments) for group in self.groups)
 
 
 def collate_packed(examples: list[dict], rows: list[list[int]], preambles: list[list[int]] | None = None) -> dict:
@@ -118,4 +121,4 @@ def collate_packed(examples: list[dict], rows: list[list[int]], preambles: list[
             positions += range(skip, skip + len(tokens))
         groups.append(Group(span, tuple(segments)))
     return {"input_ids": torch.tensor([ids]), "labels": torch.tensor([labels]), "position_ids": torch.tensor([positions]),
-            "packed_layout": PackedLayout(tuple(groups), len(order))}
+            "packed_layout": PackedLayout(tuple(groups))}

@@ -53,10 +53,11 @@ def test_packed_rows_compute_what_each_example_computes_alone(tiny_model_dir, sh
     batch = collate_packed(examples, rows, preambles)
     if shared is None:
         bounds = batch["cu_seq_lens_q"].tolist()
-        layout = PackedLayout((Group(None, tuple(zip(bounds[:-1], bounds[1:]))),), len(examples))
+        layout = PackedLayout((Group(None, tuple(zip(bounds[:-1], bounds[1:]))),))
         preambles = []
     else:
         layout = batch.pop("packed_layout")
+    assert layout.examples == len(examples)  # what the trainer logs as batch_examples
     width = sum(len(e["input_ids"]) for e in examples) - sum(len(preambles[e["preamble"]]) for e in examples
                                                                if shared) + sum(map(len, preambles))
     assert batch["input_ids"].shape == (1, width)  # no padding; with preambles, each once (both used here)
