@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator, Sequence
 import torch
 from transformers import DynamicCache
 
+from xllm_kedro.evaluation.llama_step import LlamaStep
 from xllm_kedro.evaluation.shared_prefix import NAME, SharedPrefix, common_prefix
 
 # Tokens (padding included) per prefill call. Prompts that join together are prefilled in groups of
@@ -152,6 +153,7 @@ def _decode(model, prompts, queue: deque, slots: int, prefix: SharedPrefix, ende
             on_refill: Callable[[], None] | None, prefill_tokens: int) -> Iterator[tuple[int, list[int]]]:
     device = next(model.parameters()).device
     batch = _Batch()
+    step = LlamaStep(model) if prefix.length and LlamaStep.supports(model) else None
 
     while queue or len(batch):
         if queue and len(batch) < slots:
@@ -170,9 +172,13 @@ def _decode(model, prompts, queue: deque, slots: int, prefix: SharedPrefix, ende
         else:
             batch.mask = torch.cat([batch.mask, batch.mask.new_ones((len(batch), 1))], dim=1)
             positions = prefix.length + batch.mask.sum(dim=1, keepdim=True) - 1
-            out = model(input_ids=batch.next_ids, position_ids=positions, cache=batch.cache, use_cache=True,
-                        logits_to_keep=1, **prefix.step_kwargs(batch.mask))
-            batch.next_ids = out.logits[:, -1].argmax(-1)[:, None]
+            kwargs = prefix.step_kwargs(batch.mask)
+            if step is not None:
+                logits = step(batch.next_ids, positions, batch.cache, kwargs["shared_prefix"], kwargs["own_bias"])
+            else:
+                logits = model(input_ids=batch.next_ids, position_ids=positions, cache=batch.cache, use_cache=True,
+                               logits_to_keep=1, **kwargs).logits[:, -1]
+            batch.next_ids = logits.argmax(-1)[:, None]
             for tokens, token in zip(batch.tokens, batch.next_ids[:, 0].tolist()):
                 tokens.append(token)
         finished = [r for r, tokens in enumerate(batch.tokens) if ended(tokens)]

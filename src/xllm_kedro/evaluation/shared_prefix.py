@@ -109,16 +109,25 @@ def shared_prefix_attention(module, query, key, value, attention_mask=None, drop
     if shared_prefix is None:
         return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling,
                                       **kwargs)
-    prefix_keys, prefix_values = shared_prefix[module.layer_idx]
-    rows, heads, q, dim = query.shape
     if own_bias is None:  # a prefill: one copy of the prefix per row, and SDPA's kernels (flash on a GPU)
+        prefix_keys, prefix_values = shared_prefix[module.layer_idx]
+        rows = query.shape[0]
         key = torch.cat([prefix_keys.expand(rows, -1, -1, -1), key], dim=2)
         value = torch.cat([prefix_values.expand(rows, -1, -1, -1), value], dim=2)
         return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling,
                                       **kwargs)
+    return step_attention(query, key, value, shared_prefix[module.layer_idx], own_bias,
+                          query.shape[-1] ** -0.5 if scaling is None else scaling), None
+
+
+def step_attention(query, key, value, prefix: tuple[torch.Tensor, torch.Tensor], own_bias: torch.Tensor,
+                   scale: float) -> torch.Tensor:
+    """(rows, heads, q, dim) queries against the ``prefix``'s keys and values (batch 1) followed by each
+    row's own ``key`` and ``value``, whose columns ``own_bias`` masks; the output is (rows, q, heads, dim)."""
+    prefix_keys, prefix_values = prefix
+    rows, heads, q, dim = query.shape
     kv_heads, length = key.shape[1], prefix_keys.shape[2]
     group = heads // kv_heads
-    scale = dim ** -0.5 if scaling is None else scaling
     grouped = query.reshape(rows, kv_heads, group * q, dim)  # head h reads kv head h // group
 
     def against_prefix(x: torch.Tensor, right: torch.Tensor) -> torch.Tensor:
@@ -130,7 +139,7 @@ def shared_prefix_attention(module, query, key, value, attention_mask=None, drop
     scores = torch.cat([against_prefix(grouped, prefix_keys[0].transpose(1, 2)).mul_(scale), own], dim=-1)
     probs = torch.softmax(scores, dim=-1, dtype=torch.float32).to(query.dtype)
     out = against_prefix(probs[..., :length].contiguous(), prefix_values[0]) + torch.matmul(probs[..., length:], value)
-    return out.reshape(rows, heads, q, dim).transpose(1, 2).contiguous(), None
+    return out.reshape(rows, heads, q, dim).transpose(1, 2).contiguous()
 
 
 AttentionInterface.register(NAME, shared_prefix_attention)
