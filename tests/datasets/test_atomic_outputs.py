@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from kedro.io import AbstractDataset, DataCatalog, Version
+from kedro.io import AbstractDataset, DataCatalog
 from kedro.pipeline import Node, Pipeline
 
 from xllm_kedro.hooks import LocalFilesHook

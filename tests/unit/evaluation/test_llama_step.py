@@ -14,13 +14,13 @@ from xllm_kedro.evaluation.shared_prefix import NAME, SharedPrefix, common_prefi
 from xllm_kedro.training.tiny_model import build_tiny_llama
 
 from .test_generation import Recorder, reference
-from .test_shared_prefix import PROMPTS, tiny  # noqa: F401 (the fixture)
+from .test_shared_prefix import PROMPTS
 
 
 @pytest.mark.parametrize("intermediate", [128, 176])  # 176: where a strided SiLU rounds differently
 @torch.inference_mode()
-def test_a_step_equals_the_models_own_step(tiny, intermediate):  # noqa: F811
-    tokenizer = tiny[1]
+def test_a_step_equals_the_models_own_step(random_llama, intermediate):
+    tokenizer = random_llama[1]
     model = build_tiny_llama(tokenizer, seed=0, hidden_size=64, intermediate_size=intermediate, num_hidden_layers=2,
                              num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256,
                              initializer_range=0.1).eval()  # grouped-query attention
@@ -46,8 +46,8 @@ def test_a_step_equals_the_models_own_step(tiny, intermediate):  # noqa: F811
         assert torch.equal(mine.keys, theirs.keys) and torch.equal(mine.values, theirs.values)
 
 
-def test_generate_decodes_every_step_without_the_module_stack(tiny):  # noqa: F811
-    model, tokenizer = tiny
+def test_generate_decodes_every_step_without_the_module_stack(random_llama):
+    model, tokenizer = random_llama
     widths = []
     hook = model.model.register_forward_pre_hook(lambda _, args, kwargs: widths.append(kwargs["input_ids"].shape[1]),
                                                  with_kwargs=True)
@@ -59,8 +59,8 @@ def test_generate_decodes_every_step_without_the_module_stack(tiny):  # noqa: F8
     assert out == [tokenizer.decode(reference(model, tokenizer, p, 6), skip_special_tokens=True).strip() for p in PROMPTS]
 
 
-def test_models_the_step_does_not_compute_keep_their_own_forward(tiny):  # noqa: F811
-    model, _ = tiny
+def test_models_the_step_does_not_compute_keep_their_own_forward(random_llama):
+    model, _ = random_llama
     assert LlamaStep.supports(model)
     assert not LlamaStep.supports(Recorder(model))  # a wrapper may change what forward does
     config = LlamaConfig(vocab_size=32, hidden_size=16, intermediate_size=32, num_hidden_layers=1,

@@ -9,24 +9,12 @@ from xllm_kedro.evaluation.decoding import greedy_refill
 from xllm_kedro.evaluation.generation import generate
 from xllm_kedro.evaluation.shared_prefix import MIN_SHARED_PREFIX, common_prefix, shared_prefix_attention
 from xllm_kedro.prompts import alpaca_prompt
-from xllm_kedro.training.tiny_model import build_tiny_llama, load_model
 
 from .test_generation import Recorder, reference
 
 SENTENCES = ["The cat sleeps.", "A ferry leaves the harbour at dawn with the morning mail.", "Rain again.",
              "Two trains met at the old station near the river.", "Bread"]
 PROMPTS = [alpaca_prompt("Translate the following sentences from English to Chinese.", s) for s in SENTENCES]
-
-
-@pytest.fixture(scope="module")
-def tiny(tiny_model_dir):
-    """A random LLaMA with weights of std 0.1: the trained tiny model answers every templated prompt the
-    same way, which would make the comparisons say little; this one's outputs depend on the prompt."""
-    tokenizer = load_model(tiny_model_dir)[1]
-    model = build_tiny_llama(tokenizer, seed=0, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                             num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256,
-                             initializer_range=0.1)
-    return model.eval(), tokenizer
 
 
 def test_the_common_prefix_leaves_every_row_a_token_of_its_own():
@@ -37,8 +25,8 @@ def test_the_common_prefix_leaves_every_row_a_token_of_its_own():
     assert common_prefix([head + [1]]) == []  # one row: nothing to share
 
 
-def test_templated_prompts_prefill_the_prefix_once_and_decode_as_batch_1(tiny):
-    model, tokenizer = tiny
+def test_templated_prompts_prefill_the_prefix_once_and_decode_as_batch_1(random_llama):
+    model, tokenizer = random_llama
     encoded = [[tokenizer.bos_token_id] + tokenizer(p, add_special_tokens=False)["input_ids"] for p in PROMPTS]
     shared = common_prefix(encoded)
     assert len(shared) >= 20, "the template should give a long common prefix"
@@ -63,8 +51,8 @@ def test_templated_prompts_prefill_the_prefix_once_and_decode_as_batch_1(tiny):
     assert steps and all(mask is None for mask in steps)  # a step's mask is the own columns' bias alone
 
 
-def test_generate_gives_the_same_text_with_and_without_a_shared_prefix(tiny):
-    model, tokenizer = tiny
+def test_generate_gives_the_same_text_with_and_without_a_shared_prefix(random_llama):
+    model, tokenizer = random_llama
     alone = [tokenizer.decode(reference(model, tokenizer, p, 6), skip_special_tokens=True).strip() for p in PROMPTS]
     assert generate(model, tokenizer, PROMPTS, max_new_tokens=6, batch_size=3) == alone
 

@@ -41,7 +41,7 @@ def build_mi_eval_node(seed_records, llm_generator_credentials: dict, *aligned, 
                                                  t.target_tokens.get(lang))(texts),
         generator=(f"self-instruct: {endpoint.model} at {endpoint.base_url}" if endpoint else
                    f"seed records of {spec.seed_source} from index {spec.seed_offset}, filtered"),
-        translator=(f"aligned: record i of each {{lang}}.alpaca_raw" if t.method == "aligned" else f"model {t.model_dir}"))
+        translator=("aligned: record i of each {lang}.alpaca_raw" if t.method == "aligned" else f"model {t.model_dir}"))
     return rows, provenance, mlflow_metrics({f"mi_eval.filter.{k}": v for k, v in provenance["filters"].items()})
 
 
