@@ -58,3 +58,9 @@ def packed_attention_implementation(device: torch.device) -> str:
     if device.type == "cuda" and importlib.util.find_spec("flash_attn") is not None:
         return "flash_attention_2"
     return NAME
+
+
+def shares_preambles(model, device: torch.device) -> bool:
+    """Whether packed rows carry a ``packed_layout`` (preambles shared): segment attention on the CPU, whose
+    flash kernels prefix_attention.py runs on; a GPU keeps cumulative lengths."""
+    return model.config._attn_implementation == NAME and device.type == "cpu"

@@ -39,7 +39,7 @@ from xllm_kedro.training.loss import ResponseLoss
 from xllm_kedro.training.packing import collate_packed
 from xllm_kedro.training.pretraining import encode_texts
 from xllm_kedro.training.preambles import mark_preambles, template_preambles
-from xllm_kedro.training.segment_attention import NAME as SEGMENT_ATTENTION, packed_attention_implementation
+from xllm_kedro.training.segment_attention import packed_attention_implementation, shares_preambles
 
 
 TRAINING_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "no": torch.float32}
@@ -127,7 +127,7 @@ def train(cfg: TrainConfig) -> dict:
     preambles = None
     if cfg.batching in PACKED_MODES:
         model.set_attn_implementation(packed_attention_implementation(accelerator.device))
-        if model.config._attn_implementation == SEGMENT_ATTENTION and accelerator.device.type == "cpu":
+        if shares_preambles(model, accelerator.device):
             preambles = template_preambles(tokenizer) if cfg.objective == "sft" else []
 
     with accelerator.main_process_first():
@@ -137,7 +137,9 @@ def train(cfg: TrainConfig) -> dict:
     if not examples:
         raise ValueError(f"{cfg.train_file}: no trainable example (read {len(records)} records)")
     if preambles:
-        mark_preambles(examples, preambles)
+        shared = mark_preambles(examples, preambles)
+        log.info("%d of %d examples start with a template preamble, computed once per packed row", shared,
+                 len(examples))
 
     lengths = [len(e["input_ids"]) for e in examples]
     targets = [sum(label != IGNORE_INDEX for label in e["labels"]) for e in examples]

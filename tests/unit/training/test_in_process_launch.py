@@ -80,3 +80,13 @@ def test_step_lines_come_every_log_every_steps_or_about_step_lines_in_all():
     assert step_line_every(1, 10, 4) == 3  # ten lines would be too many: 3, 6, 9 (and the last)
     assert step_line_every(50, 2000, 4) == 500  # a default job of 2,000 steps: four lines, not forty
     assert step_line_every(1, 10, 0) == 1  # no bound: every log_every steps
+
+
+def test_a_packed_job_says_how_many_examples_share_a_template_preamble(tmp_path, tiny_model_dir, mlflow_store, caplog):
+    mlflow_store("preambles")
+    cfg = job(tmp_path, tiny_model_dir, batching="packed", max_steps=1)
+    with caplog.at_level(logging.INFO, logger="xllm_kedro.training.sft"):
+        train_with_accelerate(cfg, CPU_1PROC, tmp_path / "job", run_name="train/preambles", in_process=True)
+    [line] = [m for m in caplog.messages if "template preamble" in m]
+    shared, examples = int(line.split()[0]), int(line.split()[2])
+    assert (shared, examples) == (12, 12)  # every sample prompt follows the Alpaca template, none is truncated
