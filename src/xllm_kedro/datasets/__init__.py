@@ -1,11 +1,32 @@
-"""Catalog datasets for the formats this project reads and writes."""
+"""Catalog datasets for the formats this project reads and writes.
 
-from xllm_kedro.datasets.hf_model_dataset import HFModelDataset
-from xllm_kedro.datasets.hub_dataset import HubDataset
-from xllm_kedro.datasets.instruction_dataset import InstructionDataset
-from xllm_kedro.datasets.jsonl_dataset import JsonLinesDataset
-from xllm_kedro.datasets.monolingual_text_dataset import MonolingualTextDataset
-from xllm_kedro.datasets.parallel_corpus_dataset import ParallelCorpusDataset
-from xllm_kedro.datasets.report_dataset import ReportDataset
+Each class is imported when first named (the catalog names them as ``xllm_kedro.datasets.<Class>``):
+HubDataset's base, kedro-datasets' huggingface package, imports transformers and torch, about 300 MB
+that a process preparing text need not carry.
+"""
 
-__all__ = ["HFModelDataset", "HubDataset", "InstructionDataset", "JsonLinesDataset", "MonolingualTextDataset", "ParallelCorpusDataset", "ReportDataset"]
+from __future__ import annotations
+
+import importlib
+
+_MODULES = {
+    "HFModelDataset": "hf_model_dataset",
+    "HubDataset": "hub_dataset",
+    "InstructionDataset": "instruction_dataset",
+    "JsonLinesDataset": "jsonl_dataset",
+    "MonolingualTextDataset": "monolingual_text_dataset",
+    "ParallelCorpusDataset": "parallel_corpus_dataset",
+    "ReportDataset": "report_dataset",
+}
+
+__all__ = sorted(_MODULES)
+
+
+def __getattr__(name: str):
+    if name not in _MODULES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_MODULES[name]}"), name)
+
+
+def __dir__() -> list[str]:
+    return __all__
