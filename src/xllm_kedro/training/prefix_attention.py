@@ -27,6 +27,11 @@ def _spans(layout: PackedLayout) -> list[tuple[int, int]]:
     return [span for g in layout.groups for span in ([g.preamble] if g.preamble else []) + list(g.segments)]
 
 
+def _sizes(layout: PackedLayout) -> list[int]:
+    """The pieces' lengths: they tile the row, so one split gives every piece's view."""
+    return [b - a for a, b in _spans(layout)]
+
+
 def _shared(layout: PackedLayout):
     """(examples' span, preamble span) of every group that continues a preamble."""
     return [((g.segments[0][0], g.segments[-1][1]), g.preamble) for g in layout.groups if g.preamble is not None]
@@ -40,8 +45,9 @@ class PackedAttention(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, query, key, value, layout: PackedLayout, scale: float):
-        own = [_flash(query[:, :, a:b], key[:, :, a:b], value[:, :, a:b], 0.0, True, scale=scale)
-               for a, b in _spans(layout)]
+        sizes = _sizes(layout)
+        own = [_flash(q, k, v, 0.0, True, scale=scale)
+               for q, k, v in zip(query.split(sizes, 2), key.split(sizes, 2), value.split(sizes, 2))]
         out, lse = _cat([o for o, _ in own]), _cat([l for _, l in own])
         for (a, b), (pa, pb) in _shared(layout):
             o_pre, l_pre = _flash(query[:, :, a:b], key[:, :, pa:pb], value[:, :, pa:pb], 0.0, False, scale=scale)
@@ -62,7 +68,9 @@ class PackedAttention(torch.autograd.Function):
                                    value[:, :, kv[0]:kv[1]], out[:, :, q[0]:q[1]], lse[:, :, q[0]:q[1]], 0.0, causal,
                                    scale=ctx.scale)
 
-        own = [grads(span, span, True) for span in _spans(ctx.layout)]
+        sizes = _sizes(ctx.layout)
+        own = [_flash_backward(*parts, 0.0, True, scale=ctx.scale)
+               for parts in zip(*(t.split(sizes, 2) for t in (grad_out, query, key, value, out, lse)))]
         dq, dk, dv = (_cat([g[i] for g in own]) for i in range(3))
         for (a, b), (pa, pb) in _shared(ctx.layout):
             shared_dq, shared_dk, shared_dv = grads((a, b), (pa, pb), False)
