@@ -63,17 +63,14 @@ class PackedAttention(torch.autograd.Function):
     def backward(ctx, grad_out):
         query, key, value, out, lse = ctx.saved_tensors
 
-        def grads(q: tuple[int, int], kv: tuple[int, int], causal: bool):
-            return _flash_backward(grad_out[:, :, q[0]:q[1]], query[:, :, q[0]:q[1]], key[:, :, kv[0]:kv[1]],
-                                   value[:, :, kv[0]:kv[1]], out[:, :, q[0]:q[1]], lse[:, :, q[0]:q[1]], 0.0, causal,
-                                   scale=ctx.scale)
-
         sizes = _sizes(ctx.layout)
         own = [_flash_backward(*parts, 0.0, True, scale=ctx.scale)
                for parts in zip(*(t.split(sizes, 2) for t in (grad_out, query, key, value, out, lse)))]
         dq, dk, dv = (_cat([g[i] for g in own]) for i in range(3))
         for (a, b), (pa, pb) in _shared(ctx.layout):
-            shared_dq, shared_dk, shared_dv = grads((a, b), (pa, pb), False)
+            shared_dq, shared_dk, shared_dv = _flash_backward(
+                grad_out[:, :, a:b], query[:, :, a:b], key[:, :, pa:pb], value[:, :, pa:pb], out[:, :, a:b],
+                lse[:, :, a:b], 0.0, False, scale=ctx.scale)
             dq[:, :, a:b] += shared_dq
             dk[:, :, pa:pb] += shared_dk
             dv[:, :, pa:pb] += shared_dv
