@@ -17,7 +17,7 @@ from .test_generation import Recorder, reference
 from .test_shared_prefix import PROMPTS
 
 
-@pytest.mark.parametrize("intermediate", [128, 176])  # 176: where a strided SiLU rounds differently
+@pytest.mark.parametrize("intermediate", [128, 176])  # 176: the benchmark's MLP width
 @torch.inference_mode()
 def test_a_step_equals_the_models_own_step(random_llama, intermediate):
     tokenizer = random_llama[1]
