@@ -29,6 +29,7 @@ BROWSERS = ("chromium", "chromium-browser")
 NODE = re.compile(r'<g [^>]*class="pipeline-node [^"]*"[^>]*transform="translate\(([-\d.e]+),\s*([-\d.e]+)\)"'
                   r'[^>]*data-node-type="(\w+)"[^>]*data-node-fullname="([^"]*)"')
 ZOOM = re.compile(r'title="Zoom level">(\d+)%<')  # the toolbar's zoom level, as the user reads it
+MIN_DRAWN_SHARE = 0.02  # of the graph area: below it, the picture came before the graph
 NOT_INSTALLED = "chromium not found on PATH: .ci/chromium installs Debian's chromium (CI runs it before the tests)"
 
 
@@ -81,15 +82,38 @@ def _chromium(page: Path, profile: Path, options: list[str], timeout: float) -> 
     return out
 
 
-def screenshot(site: Path, out: Path, width: int = 1600, height: int = 1000, timeout: float = 180) -> Path:
-    """Write ``out`` (PNG, ``width`` x ``height``) from the built site in ``site``."""
+def graph_drawn_share(png: Path) -> float:
+    """The share of the graph area (right of the sidebar and toolbar, above the mini-map) whose colour
+    differs from the background: near 0 in a picture taken before the graph was drawn."""
+    from PIL import Image
+
+    picture = Image.open(png).convert("RGB")
+    width, height = picture.size
+    canvas = picture.crop((round(0.35 * width), 0, width, round(0.7 * height)))
+    colours = canvas.getcolors(canvas.width * canvas.height)
+    background = max(colours)[1]
+    drawn = sum(n for n, c in colours if max(abs(a - b) for a, b in zip(c, background)) > 24)
+    return drawn / (canvas.width * canvas.height)
+
+
+def screenshot(site: Path, out: Path, width: int = 1600, height: int = 1000, timeout: float = 180,
+               pictures: int = 3) -> Path:
+    """Write ``out`` (PNG, ``width`` x ``height``) from the built site in ``site``. A picture whose graph
+    area is blank is taken again, up to ``pictures`` in all: on a loaded machine the app can still be
+    laying the graph out when Chromium's virtual-time budget ends."""
     page = page_without_tour(site.resolve())
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="lineage-") as tmp:
         shot = Path(tmp) / "lineage.png"
-        _chromium(page, Path(tmp) / "profile", [f"--window-size={width},{height}", f"--screenshot={shot}"], timeout)
-        if not shot.is_file() or shot.stat().st_size == 0:
-            raise ScreenshotError(f"chromium wrote no picture of {page}")
+        for _ in range(pictures):
+            shot.unlink(missing_ok=True)
+            _chromium(page, Path(tmp) / "profile", [f"--window-size={width},{height}", f"--screenshot={shot}"], timeout)
+            if not shot.is_file() or shot.stat().st_size == 0:
+                raise ScreenshotError(f"chromium wrote no picture of {page}")
+            if graph_drawn_share(shot) > MIN_DRAWN_SHARE:
+                break
+        else:
+            raise ScreenshotError(f"the graph of {page} was still blank in {pictures} pictures")
         tmp_out = out.with_name(f".{out.name}.{os.getpid()}.tmp")
         shutil.copyfile(shot, tmp_out)
         tmp_out.replace(out)

@@ -115,14 +115,20 @@ def test_the_opening_view_is_the_stage_boxes_left_to_right_at_a_readable_zoom(si
     assert x["data_preparation"] < x["instruction_tuning"] < x["evaluation"] < x["scaling_analysis"]
     assert x["scaling_analysis"] < x["allocation"] < x["budgeted"]
 
-    picture = Image.open(lineage.screenshot(site, tmp_path / "lineage.png", 1600, 1000)).convert("RGB")
-    assert picture.size == (1600, 1000)
-    canvas = picture.crop((560, 0, 1600, 700))  # right of the sidebar and toolbar, above the mini-map
-    colours = canvas.getcolors(1 << 24)
-    background = max(colours)[1]
-    drawn_share = sum(n for n, c in colours if max(abs(a - b) for a, b in zip(c, background)) > 24) / (
-        canvas.width * canvas.height)
+    picture = lineage.screenshot(site, tmp_path / "lineage.png", 1600, 1000)  # raises if the graph stays blank
+    assert Image.open(picture).size == (1600, 1000)
+    drawn_share = lineage.graph_drawn_share(picture)
     assert drawn_share > 0.02, f"the graph area is almost blank ({drawn_share:.3f} of it drawn)"
+
+
+def test_a_blank_picture_counts_as_not_drawn(tmp_path, lineage):
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (1600, 1000), (245, 245, 245)).save(blank)
+    assert lineage.graph_drawn_share(blank) == 0
+    drawn = Image.new("RGB", (1600, 1000), (245, 245, 245))
+    drawn.paste((30, 30, 30), (800, 100, 1200, 400))  # a box in the graph area
+    drawn.save(tmp_path / "drawn.png")
+    assert lineage.graph_drawn_share(tmp_path / "drawn.png") > 0.02
 
 
 def test_the_docs_hold_the_lineage_picture():

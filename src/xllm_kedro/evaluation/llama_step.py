@@ -4,9 +4,10 @@ A decoding step computes one token per row, so on a CPU much of what transformer
 per step is Python and operator dispatch rather than arithmetic: about a tenth of the generation
 benchmark's CPU time. This step does the same arithmetic, operation for operation and in the same
 order (RMSNorm, rotary embedding, attention to the shared prefix and each row's own keys, SwiGLU MLP),
-on the model's own weight tensors: no copy, so nothing is added to a 7B model's memory. Prefills still
-go through the model's forward. ``LlamaStep.supports`` says which models qualify; others decode through
-``model(...)``.
+on the model's own weight tensors: no copy, so nothing is added to a 7B model's memory. It serves the
+steps of prompts that share a prefix (shared_prefix.py: evaluation prompts share their template);
+prefills, and prompts without a common prefix, go through the model's forward. ``LlamaStep.supports``
+says which models qualify; others decode through ``model(...)``.
 """
 
 from __future__ import annotations
@@ -43,11 +44,20 @@ class LlamaStep:
 
     @staticmethod
     def supports(model) -> bool:
-        """transformers' LLaMA without biases, with a SiLU MLP and one tensor-parallel slice (what the step
-        computes); a wrapped or other model decodes through its own forward."""
+        """transformers' LLaMA without biases and with a SiLU MLP, whose modules the step reads are plain:
+        exact ``nn.Linear`` projections, no forward hooks (an adapter, accelerate's device map or
+        offloading) that would change what they compute. Other models decode through their forward."""
         config = model.config
-        return (type(model) is LlamaForCausalLM and not config.attention_bias and not config.mlp_bias
-                and config.hidden_act == "silu" and (getattr(config, "pretraining_tp", 1) or 1) == 1)
+        if not (type(model) is LlamaForCausalLM and not config.attention_bias and not config.mlp_bias
+                and config.hidden_act == "silu"):
+            return False
+        body = model.model
+        read = [body.embed_tokens, body.rotary_emb, body.norm, model.lm_head,
+                *(m for layer in body.layers for m in layer.modules())]
+        linears = [m for layer in body.layers for m in (*layer.self_attn.children(), *layer.mlp.children())
+                   if isinstance(m, torch.nn.Linear)]
+        return (len(linears) == 7 * len(body.layers) and all(type(m) is torch.nn.Linear for m in linears)
+                and not any(m._forward_hooks or m._forward_pre_hooks or hasattr(m, "_hf_hook") for m in read))
 
     def _heads(self, x: torch.Tensor, linear: torch.nn.Linear) -> torch.Tensor:
         """(rows, 1, hidden) -> (rows, heads, 1, head_dim), as LlamaAttention lays out its projections."""

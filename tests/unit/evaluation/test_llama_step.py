@@ -17,13 +17,22 @@ from .test_generation import Recorder, reference
 from .test_shared_prefix import PROMPTS
 
 
-@pytest.mark.parametrize("intermediate", [128, 176])  # 176: the benchmark's MLP width
+LLAMA3_ROPE = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+               "original_max_position_embeddings": 64}
+
+
+@pytest.mark.parametrize("config,dtype", [
+    ({}, torch.float32),  # grouped-query attention: 4 query heads, 2 key-value heads
+    ({"head_dim": 8}, torch.float32),  # a head size other than hidden / heads
+    ({"rope_scaling": LLAMA3_ROPE}, torch.float32),
+    ({"num_key_value_heads": 4, "tie_word_embeddings": False}, torch.bfloat16),
+], ids=["gqa", "head_dim", "llama3_rope", "bf16"])
 @torch.inference_mode()
-def test_a_step_equals_the_models_own_step(random_llama, intermediate):
+def test_a_step_equals_the_models_own_step(random_llama, config, dtype):
     tokenizer = random_llama[1]
-    model = build_tiny_llama(tokenizer, seed=0, hidden_size=64, intermediate_size=intermediate, num_hidden_layers=2,
-                             num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256,
-                             initializer_range=0.1).eval()  # grouped-query attention
+    model = build_tiny_llama(tokenizer, seed=0, **{
+        "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
+        "num_key_value_heads": 2, "max_position_embeddings": 256, "initializer_range": 0.1, **config}).to(dtype).eval()
     encoded = [[tokenizer.bos_token_id] + tokenizer(p, add_special_tokens=False)["input_ids"] for p in PROMPTS]
     prefix = SharedPrefix(model, common_prefix(encoded), "cpu")
     saved, model.config._attn_implementation = model.config._attn_implementation, NAME
@@ -68,3 +77,15 @@ def test_models_the_step_does_not_compute_keep_their_own_forward(random_llama):
     assert not LlamaStep.supports(LlamaForCausalLM(config))
     config.attention_bias, config.hidden_act = False, "gelu"
     assert not LlamaStep.supports(LlamaForCausalLM(config))
+    hooked = LlamaForCausalLM(LlamaConfig(vocab_size=32, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+                                          num_attention_heads=2))
+    assert LlamaStep.supports(hooked)
+    handle = hooked.model.layers[0].mlp.up_proj.register_forward_hook(lambda module, args, out: out * 2)
+    assert not LlamaStep.supports(hooked)  # a hook (an adapter, say) changes what the projection gives
+    handle.remove()
+
+    class Scaled(torch.nn.Linear):
+        pass
+
+    hooked.model.layers[0].self_attn.q_proj.__class__ = Scaled
+    assert not LlamaStep.supports(hooked)  # nor a Linear of another kind (quantised, say)
