@@ -120,17 +120,21 @@ def screenshot(site: Path, out: Path, width: int = 1600, height: int = 1000, tim
     return out
 
 
-def drawn_view(site: Path, width: int = 1600, height: int = 1000,
-               timeout: float = 180) -> tuple[dict[str, dict[str, tuple[float, float]]], float | None]:
+def drawn_view(site: Path, width: int = 1600, height: int = 1000, timeout: float = 180,
+               pages: int = 3) -> tuple[dict[str, dict[str, tuple[float, float]]], float | None]:
     """What the default view draws, read from the page once rendered: each kind of element (``modularPipeline``
     for pipeline boxes, ``data``, ``task``) with its elements' names and (x, y) positions in the graph, and the
-    zoom level the toolbar shows (1.0 is 100%; None where the page shows none)."""
+    zoom level the toolbar shows (1.0 is 100%; None where the page shows none). A page with no element drawn
+    yet is read again, up to ``pages`` in all, as ``screenshot`` takes its picture again."""
     page = page_without_tour(site.resolve())
-    with tempfile.TemporaryDirectory(prefix="lineage-") as tmp:
-        dom = _chromium(page, Path(tmp) / "profile", [f"--window-size={width},{height}", "--dump-dom"], timeout)
     drawn: dict[str, dict[str, tuple[float, float]]] = {}
-    for x, y, kind, label in NODE.findall(dom):
-        drawn.setdefault(kind, {})[html.unescape(label)] = (float(x), float(y))
+    for _ in range(pages):
+        with tempfile.TemporaryDirectory(prefix="lineage-") as tmp:
+            dom = _chromium(page, Path(tmp) / "profile", [f"--window-size={width},{height}", "--dump-dom"], timeout)
+        for x, y, kind, label in NODE.findall(dom):
+            drawn.setdefault(kind, {})[html.unescape(label)] = (float(x), float(y))
+        if drawn:
+            break
     zoom = ZOOM.search(dom)
     return drawn, int(zoom.group(1)) / 100 if zoom else None
 
