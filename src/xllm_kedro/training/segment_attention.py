@@ -3,23 +3,28 @@
 On a GPU with flash-attn installed, a packed micro-batch is one row of concatenated examples whose
 boundaries flash-attention's variable-length kernel reads from cumulative lengths (``cu_seq_lens_q``);
 on a GPU without it, this module runs SDPA example by example between those bounds. On the CPU the row
-carries a ``packed_layout`` (packing.py) and prefix_attention.py computes it, a preamble that several
-examples share included. Either way the cost is the sum of each example's own attention and no block
+carries a ``packed_layout`` (packing.py), computed in one call per layer by the native kernel
+(kernels/packed_attention.c) where it is built and the tensors qualify, else by prefix_attention.py on
+torch's flash kernels, a preamble that several examples share included either way. Either way the cost is the sum of each example's own attention and no block
 mask is ever built.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
+import logging
 
 import torch
 from torch.nn import functional as F
 from transformers import AttentionInterface
 
+from xllm_kedro.training.kernels.packed_attention import NativePackedAttention, usable
 from xllm_kedro.training.packing import PackedLayout
 from xllm_kedro.training.prefix_attention import PackedAttention
 
 NAME = "xllm_segment_sdpa"
+log = logging.getLogger(__name__)
 
 
 def segment_sdpa(module, query, key, value, attention_mask=None, dropout: float = 0.0, scaling=None,
@@ -40,7 +45,10 @@ def segment_sdpa(module, query, key, value, attention_mask=None, dropout: float 
             low = torch.get_autocast_dtype("cpu")
             query, key, value = query.to(low), key.to(low), value.to(low)
         scale = query.shape[-1] ** -0.5 if scaling is None else scaling
-        return PackedAttention.apply(query, key, value, packed_layout, scale).transpose(1, 2).contiguous(), None
+        why_not = usable(query)
+        _say_backend(why_not)
+        attention = NativePackedAttention if why_not is None else PackedAttention
+        return attention.apply(query, key, value, packed_layout, scale).transpose(1, 2).contiguous(), None
     if cu_seq_lens_q is None:
         raise ValueError("segment attention needs packed batches (collate_packed): a packed_layout or cu_seq_lens_q")
     bounds = cu_seq_lens_q.tolist()
@@ -48,6 +56,15 @@ def segment_sdpa(module, query, key, value, attention_mask=None, dropout: float 
                                             scale=scaling, dropout_p=p, enable_gqa=gqa)
              for s, e in zip(bounds[:-1], bounds[1:])]
     return torch.cat(parts, dim=2).transpose(1, 2).contiguous(), None
+
+
+@functools.cache
+def _say_backend(why_not: str | None) -> None:
+    """Which kernels a packed row's attention runs on, once per process and reason."""
+    if why_not is None:
+        log.info("packed attention: the native kernel (kernels/packed_attention.c)")
+    else:
+        log.info("packed attention: torch's flash kernels (%s)", why_not)
 
 
 AttentionInterface.register(NAME, segment_sdpa)

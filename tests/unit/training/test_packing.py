@@ -6,6 +6,7 @@ import torch
 
 from xllm_kedro.training.tiny_model import build_tiny_llama, load_model
 from xllm_kedro.training.examples import EncodeReport, collate, encode_example
+from xllm_kedro.training.kernels.packed_attention import SWITCH, usable
 from xllm_kedro.training.loss import ResponseLoss
 from xllm_kedro.training.packing import Group, PackedLayout, collate_packed, pack_examples
 from xllm_kedro.training.preambles import mark_preambles, template_preambles
@@ -18,6 +19,15 @@ RECORDS = [
     {"instruction": "Add the numbers.", "input": "2 and 3", "output": "2 plus 3 is 5."},
     {"instruction": "Say hi.", "input": "", "output": "Hi!"},
 ]
+
+
+@pytest.fixture(params=["native kernel", "flash kernels"])
+def attention_kernels(request, monkeypatch):
+    """Both implementations of the packed row's attention on the CPU (segment_attention.py picks one)."""
+    if request.param == "flash kernels":
+        monkeypatch.setenv(SWITCH, "0")
+    elif (why := usable(torch.zeros(1, 1, 1, 16))) is not None:
+        pytest.skip(f"the native kernel cannot run here: {why}")
 
 
 def _token_losses(model, batch):
@@ -42,6 +52,7 @@ def _examples(tokenizer, preambles):
     return examples
 
 
+@pytest.mark.usefixtures("attention_kernels")
 @pytest.mark.parametrize("shared", [None, False, True],
                          ids=["bounds (a GPU without flash-attn)", "examples", "shared preambles"])
 def test_packed_rows_compute_what_each_example_computes_alone(tiny_model_dir, shared):
@@ -73,6 +84,7 @@ def test_packed_rows_compute_what_each_example_computes_alone(tiny_model_dir, sh
         assert alone[:skip].sum() == 0 and alone.sum() > 0  # the preamble carries no loss
 
 
+@pytest.mark.usefixtures("attention_kernels")
 @pytest.mark.parametrize("kv_heads", [None, 2], ids=["trained tiny model", "grouped-query attention"])
 def test_shared_preambles_give_each_example_its_gradient_alone(tiny_model_dir, kv_heads):
     """The backward pass through a shared preamble (prefix_attention.py) gives the parameters exactly the
