@@ -3,10 +3,11 @@
    A row is a list of pieces (a, b, pa, pb): queries [a, b) attend causally to keys [a, i] and, where
    pa < pb, to every key of the shared preamble [pa, pb) (prefix_attention.py says why). The tensors are
    (tokens, heads, head_dim) with the head size contiguous, as the projections write them; each is passed
-   with its token and head strides. Per head, a block of R queries is scored against blocks of 16 keys
+   with its token and head strides. Per head, a block of R queries is scored against 8 keys at a time
    with the keys transposed (head_dim x tokens), so that every product is a broadcast-multiply-add over
-   8-wide vectors with eight independent sums; softmax runs on whole score rows, and the backward pass
-   recomputes the probabilities from the saved log-sum-exp, as flash attention does.
+   8-wide vectors with R independent sums (fewer would wait on the multiply-add's latency); softmax runs
+   on whole score rows, and the backward pass recomputes the probabilities from the saved log-sum-exp,
+   as flash attention does.
 
    The vectors are GCC's generic vector extension: the compiler maps them to AVX2, AVX-512 or NEON. */
 
@@ -16,8 +17,9 @@
 
 typedef float v8 __attribute__((vector_size(32)));
 typedef float v8u __attribute__((vector_size(32), aligned(4)));
+typedef int v8i __attribute__((vector_size(32)));
 #define W 8
-#define R 4
+#define R 8  /* queries per block: a power of 2 (add_outer sums its rows as a tree) */
 #define MASKED (-1e30f)
 #define MASKED_BELOW (-1e29f)
 
@@ -26,7 +28,7 @@ typedef struct { int base, len, off; } Seg;
 
 static inline v8 ld(const float *p) { return *(const v8u *)p; }
 static inline void st(float *p, v8 x) { *(v8u *)p = x; }
-static inline int up(int n) { return (n + 2 * W - 1) / (2 * W) * (2 * W); } /* a whole block of keys */
+static inline int up(int n) { return (n + W - 1) / W * W; } /* whole vectors of keys */
 
 /* one head's (tokens, D) rows -> (D, Tp) columns, zero past T */
 static void to_columns(const float *x, Strides s, float *xt, int T, int Tp, int D) {
@@ -45,53 +47,42 @@ static void load_rows(const float *x, Strides s, int i0, int m, int D, float mul
         for (int d = 0; d < D; d++) out[r * D + d] = r < m ? x[(i0 + r) * s.token + d] * mul : 0.f;
 }
 
-/* out[r][off + j] = sum_d a[r][d] * cols[d][base + j] over every segment */
+/* out[r][off + j] = sum_d a[r][d] * cols[d][base + j] over every segment, 8 keys at a time: R
+   independent sums */
 static void rows_by_columns(const float *a, const float *cols, int Tp, int D, const Seg *segs, int nseg,
                             float *out, int stride) {
-    for (int s = 0; s < nseg; s++)
-        for (int jb = 0; jb < segs[s].len; jb += 2 * W) {
-            v8 acc0[R] = {0}, acc1[R] = {0};
-            const float *col = cols + segs[s].base + jb;
+    for (int s = 0; s < nseg; s++) {
+        const float *col = cols + segs[s].base;
+        float *o = out + segs[s].off;
+        for (int jb = 0; jb < segs[s].len; jb += W) {
+            v8 acc[R] = {0};
             for (int d = 0; d < D; d++) {
-                v8 k0 = ld(col + (size_t)d * Tp), k1 = ld(col + (size_t)d * Tp + W);
-                for (int r = 0; r < R; r++) {
-                    float x = a[r * D + d];
-                    acc0[r] += x * k0;
-                    acc1[r] += x * k1;
-                }
+                v8 k = ld(col + (size_t)d * Tp + jb);
+                for (int r = 0; r < R; r++) acc[r] += a[r * D + d] * k;
             }
-            for (int r = 0; r < R; r++) {
-                st(out + r * stride + segs[s].off + jb, acc0[r]);
-                st(out + r * stride + segs[s].off + jb + W, acc1[r]);
-            }
+            for (int r = 0; r < R; r++) st(o + r * stride + jb, acc[r]);
         }
-}
-
-/* out[r][c] = sum_j w[r][off + j] * rows[base + j][c], even and odd j summed apart */
-static void weights_by_rows(const float *w, int stride, const float *rows, int D, const Seg *segs, int nseg,
-                            float *out) {
-    for (int c = 0; c < D; c += W) {
-        v8 acc0[R] = {0}, acc1[R] = {0};
-        for (int s = 0; s < nseg; s++) {
-            const float *row = rows + (size_t)segs[s].base * D + c, *ws = w + segs[s].off;
-            int j = 0;
-            for (; j + 1 < segs[s].len; j += 2) {
-                v8 v0 = ld(row + (size_t)j * D), v1 = ld(row + (size_t)(j + 1) * D);
-                for (int r = 0; r < R; r++) {
-                    acc0[r] += ws[r * stride + j] * v0;
-                    acc1[r] += ws[r * stride + j + 1] * v1;
-                }
-            }
-            if (j < segs[s].len) {
-                v8 v0 = ld(row + (size_t)j * D);
-                for (int r = 0; r < R; r++) acc0[r] += ws[r * stride + j] * v0;
-            }
-        }
-        for (int r = 0; r < R; r++) st(out + r * D + c, acc0[r] + acc1[r]);
     }
 }
 
-/* cols[d][base + j] += sum_r a[r][d] * w[r][off + j]; a row past the piece has w = 0 */
+/* out[r][c] = sum_j w[r][off + j] * rows[base + j][c], 8 columns at a time: R independent sums */
+static void weights_by_rows(const float *w, int stride, const float *rows, int D, const Seg *segs, int nseg,
+                            float *out) {
+    for (int c = 0; c < D; c += W) {
+        v8 acc[R] = {0};
+        for (int s = 0; s < nseg; s++) {
+            const float *row = rows + (size_t)segs[s].base * D + c, *ws = w + segs[s].off;
+            for (int j = 0; j < segs[s].len; j++) {
+                v8 v = ld(row + (size_t)j * D);
+                for (int r = 0; r < R; r++) acc[r] += ws[r * stride + j] * v;
+            }
+        }
+        for (int r = 0; r < R; r++) st(out + r * D + c, acc[r]);
+    }
+}
+
+/* cols[d][base + j] += sum_r a[r][d] * w[r][off + j], the R products summed as a tree (not one chain);
+   a row past the piece has w = 0 */
 static void add_outer(const float *a, const float *w, int stride, float *cols, int Tp, int D, const Seg *segs,
                       int nseg) {
     for (int s = 0; s < nseg; s++)
@@ -100,9 +91,11 @@ static void add_outer(const float *a, const float *w, int stride, float *cols, i
             for (int r = 0; r < R; r++) x[r] = ld(w + r * stride + segs[s].off + jb);
             float *col = cols + segs[s].base + jb;
             for (int d = 0; d < D; d++) {
-                const float *ad = a + d;
-                v8 left = ad[0] * x[0] + ad[D] * x[1], right = ad[2 * D] * x[2] + ad[3 * D] * x[3];
-                st(col + (size_t)d * Tp, ld(col + (size_t)d * Tp) + (left + right));
+                v8 t[R];
+                for (int r = 0; r < R; r++) t[r] = a[r * D + d] * x[r];
+                for (int width = R / 2; width > 0; width /= 2)
+                    for (int r = 0; r < width; r++) t[r] = t[2 * r] + t[2 * r + 1];
+                st(col + (size_t)d * Tp, ld(col + (size_t)d * Tp) + t[0]);
             }
         }
 }
@@ -128,9 +121,47 @@ static int block_scores(const float *q, const float *kt, int Tp, int D, const in
     return off + up(n2);
 }
 
-/* exp(x - shift), exactly 0 where masked; the exponent is bounded below so that no lane takes the vector
-   exp's slow path for huge negative inputs (e^-80 is below float resolution of any row's sum anyway) */
-static inline float weight(float x, float shift) { return x > MASKED_BELOW ? expf(fmaxf(x - shift, -80.f)) : 0.f; }
+static inline v8 splat(float x) { return (v8){x, x, x, x, x, x, x, x}; }
+static inline v8 pick(v8i mask, v8 a, v8 b) { return (v8)((mask & (v8i)a) | (~mask & (v8i)b)); }
+static inline v8 vmax(v8 a, v8 b) { return pick(a > b, a, b); }
+
+/* e^x for x in [-87, 0]: x = n ln2 + r with |r| <= ln2 / 2 (ln2 in two parts, Cody and Waite), e^r by
+   Cephes' degree-7 polynomial for expf, and 2^n written into the exponent bits */
+static inline v8 vexp(v8 x) {
+    v8i n = __builtin_convertvector(x * 1.44269504088896341f - 0.5f, v8i);  /* x <= 0: truncation rounds up */
+    v8 nf = __builtin_convertvector(n, v8);
+    v8 r = x - nf * 0.693359375f;
+    r = r + nf * 2.12194440e-4f;
+    v8 p = 1.9875691500e-4f * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * (r * r) + r + 1.f;
+    return (v8)((v8i)p + (n << 23));
+}
+
+/* exp(x - shift) over a row of scores, exactly 0 where masked; returns the row's sum */
+static inline float weights(float *row, int n, float shift) {
+    v8 total = {0};
+    for (int j = 0; j < n; j += W) {
+        v8 x = ld(row + j), w = vexp(vmax(x - shift, splat(-87.f)));
+        w = pick(x > MASKED_BELOW, w, splat(0.f));
+        st(row + j, w);
+        total += w;
+    }
+    float sum = 0.f;
+    for (int i = 0; i < W; i++) sum += total[i];
+    return sum;
+}
+
+static inline float row_max(const float *row, int n) {
+    v8 m = splat(MASKED);
+    for (int j = 0; j < n; j += W) m = vmax(m, ld(row + j));
+    float mx = m[0];
+    for (int i = 1; i < W; i++) mx = m[i] > mx ? m[i] : mx;
+    return mx;
+}
 
 int packed_attention_forward(const float *Q, Strides sq, const float *K, Strides sk, const float *V, Strides sv,
                              float *O, Strides so, float *L, int H, int T, int D, const int *pieces, int n,
@@ -156,15 +187,9 @@ int packed_attention_forward(const float *Q, Strides sq, const float *K, Strides
                 load_rows(Qh, sq, i0, m, D, scale, q);
                 int nk = block_scores(q, kt, Tp, D, piece, i0, segs, &nseg, s, Tp);
                 for (int r = 0; r < R; r++) {
-                    float *sr = s + r * Tp, mx = MASKED, total = 0.f;
-                    for (int j = 0; j < nk; j++) mx = sr[j] > mx ? sr[j] : mx;
-#pragma omp simd reduction(+:total)
-                    for (int j = 0; j < nk; j++) {
-                        sr[j] = weight(sr[j], mx);
-                        total += sr[j];
-                    }
-                    sum[r] = total;
-                    if (r < m) L[(size_t)h * T + i0 + r] = mx + logf(total);
+                    float mx = row_max(s + r * Tp, nk);
+                    sum[r] = weights(s + r * Tp, nk, mx);
+                    if (r < m) L[(size_t)h * T + i0 + r] = mx + logf(sum[r]);
                 }
                 weights_by_rows(s, Tp, vr, D, segs, nseg, o);
                 for (int r = 0; r < m; r++)
@@ -210,11 +235,9 @@ int packed_attention_backward(const float *Q, Strides sq, const float *K, Stride
                     float delta = 0.f, lse = r < m ? L[(size_t)h * T + i0 + r] : 0.f;
                     for (int d = 0; d < D && r < m; d++) delta += g[r * D + d] * Oh[(i0 + r) * so.token + d];
                     float *sr = s + r * Tp, *dr = ds + r * Tp;
-#pragma omp simd
-                    for (int j = 0; j < nk; j++) {
-                        sr[j] = weight(sr[j], lse);               /* probabilities */
-                        dr[j] = sr[j] * (dr[j] - delta) * scale;  /* gradients of the scaled scores */
-                    }
+                    weights(sr, nk, lse);  /* the probabilities */
+                    for (int j = 0; j < nk; j += W)  /* the gradients of the scaled scores */
+                        st(dr + j, ld(sr + j) * (ld(dr + j) - delta) * scale);
                 }
                 add_outer(g, s, Tp, dvt, Tp, D, segs, nseg);
                 add_outer(q, ds, Tp, dkt, Tp, D, segs, nseg);
