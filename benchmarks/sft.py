@@ -19,12 +19,19 @@ from xllm_kedro.files import write_jsonl
 from xllm_kedro.training.tiny_model import build_tiny_llama, load_model, save_model, train_tokenizer
 from xllm_kedro.training.config import TrainConfig
 from xllm_kedro.training.examples import IGNORE_INDEX, EncodeReport, collate, encode_example
+from xllm_kedro.training.kernels.packed_attention import usable
 from xllm_kedro.training.sft import train
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_ALPACA = ROOT.parent / "shared" / "data" / "alpaca" / "alpaca_en.first3252.json"
 MODEL = {"hidden_size": 64, "intermediate_size": 176, "num_hidden_layers": 4, "num_attention_heads": 4,
          "num_key_value_heads": 4, "max_position_embeddings": 512, "tie_word_embeddings": True}
+
+
+def _attention(model: dict) -> str:
+    """Which kernels the packed rows' attention runs on for this model (segment_attention.py's choice)."""
+    why_not = usable(torch.zeros(1, 1, 1, model["hidden_size"] // model["num_attention_heads"]))
+    return "native kernel (kernels/packed_attention.c)" if why_not is None else f"torch's flash kernels ({why_not})"
 
 
 def _records(n: int) -> tuple[list[dict], str]:
@@ -124,7 +131,7 @@ def sft_tokens_per_s_vs_alpaca_baseline(n: int = 512, epochs: int = 2, lr: float
             "ours_tokens_per_s": [round(target_tokens / t, 1) for t in fields["cost_ours"]],
             "baseline_tokens_per_s": [round(target_tokens / t, 1) for t in fields["cost_baseline"]],
             "final_loss_ours": round(loss_ours, 4), "final_loss_baseline": round(loss_base, 4),
-            "loss_gap_pct": round(gap, 2), "max_loss_gap_pct": max_loss_gap_pct,
+            "loss_gap_pct": round(gap, 2), "max_loss_gap_pct": max_loss_gap_pct, "attention": _attention(MODEL),
             "note": f"{len(examples)} examples from {source}, {epochs} epochs, tiny LLaMA, {rounds} interleaved "
                     "rounds (cost: the training loop's CPU seconds); ours packs rows of 512 tokens (3 per step, about as many updates "
                     "as the baseline), the baseline pads batches of 8"}
@@ -198,7 +205,7 @@ def sft_mfu(examples_per_round: int = 64, rounds: int = 3, seed: int = 0, goal: 
                 "bf16_autocast_spread": [round(min(per_round), 4), round(max(per_round), 4)]}
     return {**fields, "unit": "fraction of the fp32 matmul peak, fp32 training (median of interleaved rounds)",
             "params": params, "precision": "fp32" + (", and bf16 autocast beside" if bf16 else " (no bf16 matmuls here)"),
-            **bf16, "peak_gflops": [round(1 / c / 1e9, 1) for c in fields["cost_peak"]],
+            **bf16, "attention": _attention(MFU_MODEL), "peak_gflops": [round(1 / c / 1e9, 1) for c in fields["cost_peak"]],
             "model_gflops_per_s": [round(o["flops"] / o["seconds"] / 1e9, 2) for o in outputs["train"]],
             "note": f"LLaMA {MFU_MODEL['hidden_size']} hidden x {MFU_MODEL['num_hidden_layers']} layers, "
                     f"{examples_per_round} examples of {source} per round, packed rows of 512 (token budget); "
