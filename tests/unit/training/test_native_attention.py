@@ -106,3 +106,20 @@ def test_build_is_cached_per_source_and_says_why_it_fails(tmp_path, monkeypatch)
     monkeypatch.delenv("CC", raising=False)
     with pytest.raises(build.KernelUnavailable, match=r"no C compiler \(cc or gcc\) on PATH to build twice\.c"):
         build.load(good)
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_heads_split_over_threads_give_the_single_thread_result(threads):
+    """Slices of heads run at once on torch's thread count (3 threads for 4 heads: uneven slices); each
+    head's arithmetic is the same, so the results are equal bit for bit."""
+    layout = _layout(0, (49, None, 67), longest=200)
+    saved = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        alone = _run(NativePackedAttention, layout, 4, 16, True, 0)
+        torch.set_num_threads(threads)
+        split = _run(NativePackedAttention, layout, 4, 16, True, 0)
+    finally:
+        torch.set_num_threads(saved)
+    for a, b in zip(alone, split):
+        assert torch.equal(a, b)

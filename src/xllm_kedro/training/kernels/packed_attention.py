@@ -12,6 +12,8 @@ import ctypes
 import functools
 import logging
 import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import torch
@@ -73,9 +75,10 @@ def _dense_rows(t: torch.Tensor) -> torch.Tensor:
     return t if t.stride(-1) == 1 else t.contiguous()
 
 
-def _view(t: torch.Tensor) -> list:
-    """A (1, heads, tokens, head size) tensor as the kernel reads it: its data and (token, head) strides."""
-    return [ctypes.c_void_p(t.data_ptr()), _Strides(t.stride(2), t.stride(1))]
+def _view(t: torch.Tensor, head: int) -> list:
+    """A (1, heads, tokens, head size) tensor from ``head`` on, as the kernel reads it: the address of its
+    data and its (token, head) strides."""
+    return [ctypes.c_void_p(t[:, head].data_ptr()), _Strides(t.stride(2), t.stride(1))]
 
 
 def _empty_like_projection(t: torch.Tensor) -> torch.Tensor:
@@ -84,17 +87,31 @@ def _empty_like_projection(t: torch.Tensor) -> torch.Tensor:
     return torch.empty(1, tokens, heads, size, dtype=t.dtype).transpose(1, 2)
 
 
+@functools.cache
+def _pool(workers: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(workers, thread_name_prefix="packed-attention")
+
+
+def _over_heads(call: Callable[[int, int], int], heads: int) -> None:
+    """``call(first, end)`` on slices of the heads, as many at once as torch has intra-op threads (ctypes
+    releases the GIL), as the flash kernels would use them; the heads are independent."""
+    workers = min(torch.get_num_threads(), heads)
+    bounds = [heads * i // workers for i in range(workers + 1)]
+    failed = call(0, heads) if workers == 1 else any(_pool(workers).map(call, bounds[:-1], bounds[1:]))
+    if failed:
+        raise MemoryError("packed attention: no memory for the kernel's buffers")
+
+
 class NativePackedAttention(torch.autograd.Function):
     @staticmethod
     def forward(ctx, query, key, value, layout: PackedLayout, scale: float):
         _, heads, tokens, size = query.shape
         query, key, value = (_dense_rows(t) for t in (query, key, value))
         out, lse, pieces = _empty_like_projection(query), torch.empty(heads, tokens), _pieces(layout)
-        failed = _library().packed_attention_forward(
-            *_view(query), *_view(key), *_view(value), *_view(out), ctypes.c_void_p(lse.data_ptr()), heads, tokens,
-            size, ctypes.c_void_p(pieces.data_ptr()), len(pieces), scale)
-        if failed:
-            raise MemoryError(f"packed attention: no memory for the buffers of a {tokens}-token row")
+        _over_heads(lambda first, end: _library().packed_attention_forward(
+            *_view(query, first), *_view(key, first), *_view(value, first), *_view(out, first),
+            ctypes.c_void_p(lse[first].data_ptr()), end - first, tokens, size, ctypes.c_void_p(pieces.data_ptr()),
+            len(pieces), scale), heads)
         ctx.save_for_backward(query, key, value, out, lse)
         ctx.layout, ctx.scale = layout, scale
         return out
@@ -106,10 +123,9 @@ class NativePackedAttention(torch.autograd.Function):
         _, heads, tokens, size = query.shape
         pieces = _pieces(ctx.layout)
         grads = [_empty_like_projection(query) for _ in range(3)]
-        failed = _library().packed_attention_backward(
-            *_view(query), *_view(key), *_view(value), *_view(out), ctypes.c_void_p(lse.data_ptr()), *_view(grad_out),
-            *(ctypes.c_void_p(g.data_ptr()) for g in grads), _view(grads[0])[1], heads, tokens, size,
-            ctypes.c_void_p(pieces.data_ptr()), len(pieces), ctx.scale)
-        if failed:
-            raise MemoryError(f"packed attention: no memory for the buffers of a {tokens}-token row's gradients")
+        _over_heads(lambda first, end: _library().packed_attention_backward(
+            *_view(query, first), *_view(key, first), *_view(value, first), *_view(out, first),
+            ctypes.c_void_p(lse[first].data_ptr()), *_view(grad_out, first),
+            *(_view(g, first)[0] for g in grads), _view(grads[0], first)[1], end - first, tokens, size,
+            ctypes.c_void_p(pieces.data_ptr()), len(pieces), ctx.scale), heads)
         return *grads, None, None
