@@ -5,8 +5,8 @@ boundaries flash-attention's variable-length kernel reads from cumulative length
 on a GPU without it, this module runs SDPA example by example between those bounds. On the CPU the row
 carries a ``packed_layout`` (packing.py), computed in one call per layer by the native kernel
 (kernels/packed_attention.c) where it is built and the tensors qualify, else by prefix_attention.py on
-torch's flash kernels, a preamble that several examples share included either way. Either way the cost is the sum of each example's own attention and no block
-mask is ever built.
+torch's flash kernels, a preamble that several examples share included. Either way the cost is the sum
+of each example's own attention and no block mask is ever built.
 """
 
 from __future__ import annotations
