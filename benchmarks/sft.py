@@ -19,7 +19,7 @@ from xllm_kedro.files import write_jsonl
 from xllm_kedro.training.tiny_model import build_tiny_llama, load_model, save_model, train_tokenizer
 from xllm_kedro.training.config import TrainConfig
 from xllm_kedro.training.examples import IGNORE_INDEX, EncodeReport, collate, encode_example
-from xllm_kedro.training.kernels.packed_attention import usable
+from xllm_kedro.training.kernels.packed_attention import describe, usable
 from xllm_kedro.training.sft import train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,8 +30,7 @@ MODEL = {"hidden_size": 64, "intermediate_size": 176, "num_hidden_layers": 4, "n
 
 def _attention(model: dict) -> str:
     """Which kernels the packed rows' attention runs on for this model (segment_attention.py's choice)."""
-    why_not = usable(torch.zeros(1, 1, 1, model["hidden_size"] // model["num_attention_heads"]))
-    return "native kernel (kernels/packed_attention.c)" if why_not is None else f"torch's flash kernels ({why_not})"
+    return describe(usable(torch.zeros(1, 1, 1, model["hidden_size"] // model["num_attention_heads"])))
 
 
 def _records(n: int) -> tuple[list[dict], str]:

@@ -19,7 +19,7 @@ import torch
 from torch.nn import functional as F
 from transformers import AttentionInterface
 
-from xllm_kedro.training.kernels.packed_attention import NativePackedAttention, usable
+from xllm_kedro.training.kernels.packed_attention import NativePackedAttention, describe, usable
 from xllm_kedro.training.packing import PackedLayout
 from xllm_kedro.training.prefix_attention import PackedAttention
 
@@ -61,10 +61,7 @@ def segment_sdpa(module, query, key, value, attention_mask=None, dropout: float 
 @functools.cache
 def _say_backend(why_not: str | None) -> None:
     """Which kernels a packed row's attention runs on, once per process and reason."""
-    if why_not is None:
-        log.info("packed attention: the native kernel (kernels/packed_attention.c)")
-    else:
-        log.info("packed attention: torch's flash kernels (%s)", why_not)
+    log.info("packed attention: %s", describe(why_not))
 
 
 AttentionInterface.register(NAME, segment_sdpa)

@@ -3,8 +3,9 @@
 The library is built with ``-march=native``, so its cache key holds the CPU's model and flags as well
 as the source, the compiler and the flags: a home directory shared by a cluster's nodes keeps one
 build per kind of node. No ``-ffast-math``: it would let the compiler reassociate what the kernels
-compute in a set order, and its link step would switch the whole process to flush denormals. A concurrent first use by several processes is safe: each builds under its own name and the rename
-is atomic. Where no compiler is found or the build fails, ``load`` says why and the caller falls back.
+compute in a set order, and its link step would switch the whole process to flush denormals. A
+concurrent first use by several processes is safe: each builds under its own name and the rename is
+atomic. Where no compiler is found or the build fails, ``load`` says why and the caller falls back.
 """
 
 from __future__ import annotations

@@ -58,6 +58,11 @@ def usable(query: torch.Tensor) -> str | None:
     return None
 
 
+def describe(why_not: str | None) -> str:
+    """Which kernels run, given ``usable``'s answer: for the log and the benchmarks."""
+    return "the native kernel (kernels/packed_attention.c)" if why_not is None else f"torch's flash kernels ({why_not})"
+
+
 @functools.lru_cache(maxsize=16)
 def _pieces(layout: PackedLayout) -> torch.Tensor:
     """(a, b, pa, pb) per piece: queries [a, b) see keys [a, i] causally and the preamble [pa, pb)."""
